@@ -181,8 +181,9 @@ func (s *Store) DeleteRange(min, max uint64) error {
 	err := s.update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketLogs).Cursor()
 		start := keyFromIndex(min)
-		// Re-seek after every delete: bbolt cursors may skip an item when
-		// Next follows Delete.
+		// Re-seek after every delete rather than calling Next: Delete
+		// shifts the node's elements under the cursor, so Next could skip
+		// one.
 		for k, _ := c.Seek(start); k != nil; k, _ = c.Seek(start) {
 			idx, err := indexFromKey(k)
 			if err != nil {
