@@ -101,6 +101,8 @@ const (
 type ListPage struct {
 	Items []Stored `json:"items"`
 	Next  string   `json:"next,omitempty"` // cursor for the next page; empty at the end
+
+	lastKey []byte // key of the last item, for building Next
 }
 
 // Watermark is what a store holds of one origin's log.

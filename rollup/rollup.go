@@ -1,0 +1,172 @@
+// Package rollup owns the aggregate counters of DESIGN §4: what each record
+// contributes to the counters of its area and every ancestor area, how the
+// "communities meeting their minimum" counters follow from per-community
+// counts, and how a Summary is read back from counters.
+//
+// Invariants:
+//   - Every counter is a sum over records (or, for the meeting counters, over
+//     communities) of a function of that record alone (or of that
+//     community's own counters). Apply is therefore commutative: the counters
+//     after any set of changes do not depend on the order in which they, or
+//     different origins' entries, were applied.
+//   - Recompute over the stored records yields exactly the stored counters.
+package rollup
+
+import (
+	"strconv"
+
+	"fedsync/area"
+	"fedsync/registry"
+)
+
+// Counters is the counter state Apply reads and changes: one int64 per
+// (area, dimension). Add changes exactly one counter; Apply itself spreads a
+// contribution over the ancestors.
+type Counters interface {
+	Add(a area.Code, dim string, delta int64)
+	Get(a area.Code, dim string) int64
+}
+
+// Dimension names. A dimension with a suffix is written Dim + "." + value.
+const (
+	DimCount        = "n"          // n.<kind>: records of a kind
+	DimCommunity    = "comm"       // comm.urban / comm.rural: community records by class
+	DimOrgActive    = "org.active" // active organizations now
+	DimOrgStatus    = "org.status" // org.status.<status>: all organizations by status
+	DimOrgCategory  = "org.cat"    // org.cat.<category>: active, by category
+	DimOrgTier      = "org.tier"   // org.tier.<tier>: active, by tier
+	DimOrgBrand     = "org.brand"  // active brand organizations
+	DimOrgAsOf      = "org.asof"   // org.asof.<year>: active and founded by the end of <year>
+	DimMeet         = "meet"       // meet.<urban|rural>.<year|now>: communities meeting their minimum
+	DimActivity     = "act"        // act.<year>, act.<year>.major, act.<year>.people, act.<year>.theme.<theme>
+	DimProject      = "proj"       // proj, proj.brand, proj.src.<source>, proj.amount.<source>
+	DimTalent       = "talent"     // talent, talent.trained, talent.sw
+	DimPlatform     = "plat"       // plat.<type>
+	DimRegistration = "reg"        // reg, reg.rating.<rating>
+)
+
+// Now is the year key of the current state in org.asof and meet dimensions.
+const Now = "now"
+
+// yearKeys are the as-of keys tracked: each programme year, then "now".
+func yearKeys() []string {
+	ys := registry.ProgrammeYears()
+	out := make([]string, 0, len(ys)+1)
+	for _, y := range ys {
+		out = append(out, strconv.Itoa(y))
+	}
+	return append(out, Now)
+}
+
+// Apply changes the counters for one record replaced by another. old is nil
+// for a create, new is nil for a delete. Records must be valid.
+func Apply(c Counters, old, new registry.Record) {
+	comms := affectedCommunities(old, new)
+	var before [2][]meetState
+	for i, x := range comms {
+		before[i] = readMeet(c, x)
+	}
+	if old != nil {
+		add(c, old, -1)
+	}
+	if new != nil {
+		add(c, new, +1)
+	}
+	for i, x := range comms {
+		after := readMeet(c, x)
+		for j := range after {
+			applyMeetDelta(c, x, before[i][j], after[j])
+		}
+	}
+}
+
+// affectedCommunities returns the distinct community areas of old and new.
+func affectedCommunities(old, new registry.Record) []area.Code {
+	var out []area.Code
+	for _, r := range []registry.Record{old, new} {
+		if r == nil || r.Area().Level() != area.LevelCommunity {
+			continue
+		}
+		if len(out) == 0 || out[0] != r.Area() {
+			out = append(out, r.Area())
+		}
+	}
+	return out
+}
+
+// add spreads sign × the record's contributions over its area's ancestors.
+func add(c Counters, r registry.Record, sign int64) {
+	anc := r.Area().Ancestors()
+	contribute(r, func(dim string, v int64) {
+		for _, a := range anc {
+			c.Add(a, dim, sign*v)
+		}
+	})
+}
+
+// Contribute calls emit for every (dimension, value) the record adds to the
+// counters of its area (and of each ancestor). Meeting counters are not
+// included: they follow from the community's own counters.
+func contribute(r registry.Record, emit func(dim string, v int64)) {
+	emit(DimCount+"."+string(r.Kind()), 1)
+	switch r := r.(type) {
+	case registry.Community:
+		if r.Urban() {
+			emit(DimCommunity+".urban", 1)
+		} else {
+			emit(DimCommunity+".rural", 1)
+		}
+	case registry.Org:
+		contributeOrg(r, emit)
+	case registry.Activity:
+		y := r.Date[:4]
+		emit(DimActivity+"."+y, 1)
+		emit(DimActivity+"."+y+".people", int64(r.Participants))
+		emit(DimActivity+"."+y+".theme."+string(r.Theme), 1)
+		if r.Major {
+			emit(DimActivity+"."+y+".major", 1)
+		}
+	case registry.Project:
+		emit(DimProject, 1)
+		emit(DimProject+".src."+string(r.Funding), 1)
+		emit(DimProject+".amount."+string(r.Funding), r.Amount)
+		if r.Brand {
+			emit(DimProject+".brand", 1)
+		}
+	case registry.Talent:
+		emit(DimTalent, 1)
+		if r.Trained {
+			emit(DimTalent+".trained", 1)
+		}
+		if r.SocialWorker {
+			emit(DimTalent+".sw", 1)
+		}
+	case registry.Platform:
+		emit(DimPlatform+"."+string(r.Type), 1)
+	case registry.Registration:
+		emit(DimRegistration, 1)
+		if r.Rating != "" {
+			emit(DimRegistration+".rating."+string(r.Rating), 1)
+		}
+	}
+}
+
+func contributeOrg(r registry.Org, emit func(string, int64)) {
+	emit(DimOrgStatus+"."+string(r.Status), 1)
+	if r.Status != registry.StatusActive {
+		return
+	}
+	emit(DimOrgActive, 1)
+	emit(DimOrgCategory+"."+string(r.Category), 1)
+	emit(DimOrgTier+"."+string(r.Tier), 1)
+	if r.Brand {
+		emit(DimOrgBrand, 1)
+	}
+	founded, _ := strconv.Atoi(r.Founded[:4])
+	for _, y := range registry.ProgrammeYears() {
+		if founded <= y {
+			emit(DimOrgAsOf+"."+strconv.Itoa(y), 1)
+		}
+	}
+	emit(DimOrgAsOf+"."+Now, 1)
+}
