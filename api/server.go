@@ -1,0 +1,131 @@
+// Package api owns the HTTP API of a fedsync node: the /v1 routes of
+// docs/CONTRACTS.md, the write rules every record must pass before it
+// reaches raft, problem+json errors (RFC 9457), request logging and
+// Prometheus metrics. It talks to the rest of the node only through the
+// Backend interface.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Server serves the HTTP API of one node.
+type Server struct {
+	cfg     Config
+	b       Backend
+	log     *slog.Logger
+	metrics *metrics
+	mux     *http.ServeMux
+	handler http.Handler
+	http    *http.Server
+
+	mu     sync.Mutex // guards closed
+	closed bool       // Shutdown was called
+}
+
+// New returns a Server answering from b. Zero fields of cfg take their
+// defaults (DefaultConfig); the result is validated. The API's metrics are
+// registered with cfg.Registry.
+func New(cfg Config, b Backend) (*Server, error) {
+	if b == nil {
+		return nil, errors.New("new api server: backend is nil")
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("new api server: %w", err)
+	}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("new api server: %w", err)
+	}
+	s := &Server{cfg: cfg, b: b, log: cfg.Logger.With("component", "api"), metrics: m}
+	s.mux = http.NewServeMux()
+	s.routes()
+	s.handler = s.instrument(s.recoverPanics(s.unmatched(s.mux)))
+	s.http = &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: min(cfg.ReadTimeout, 10*time.Second),
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// routes registers every route of docs/CONTRACTS.md.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+	}))
+	s.handle("GET /v1/status", s.handleStatus)
+	s.handle("GET /v1/areas/{code}/summary", s.handleSummary)
+	s.handle("POST /v1/records/{kind}", s.handleCreate)
+	s.handle("GET /v1/records/{kind}", s.handleList)
+	s.handle("GET /v1/records/{kind}/{id}", s.handleGet)
+	s.handle("PUT /v1/records/{kind}/{id}", s.handleUpdate)
+	s.handle("DELETE /v1/records/{kind}/{id}", s.handleDelete)
+	s.handle("POST /v1/batch", s.handleBatch)
+	s.handle("POST /v1/verify", s.handleVerify)
+}
+
+// handlerFunc is a route handler that returns its error instead of
+// writing it; handle turns the error into a problem answer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(pattern string, h handlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeProblem(w, r, storeProblem(err))
+		}
+	})
+}
+
+// Handler returns the API's root handler, with logging, metrics and panic
+// recovery: for tests and for embedding under another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers requests on ln until Shutdown. It returns nil after
+// Shutdown, any other error otherwise.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve api on %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// ListenAndServe listens on Config.Addr and serves until Shutdown.
+func (s *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen for api: %w", err)
+	}
+	return s.Serve(ln)
+}
+
+// Shutdown stops accepting connections and waits, until ctx ends, for
+// requests in progress. Calling it again is harmless.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	done := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := s.http.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shut down api: %w", err)
+	}
+	return nil
+}
