@@ -70,3 +70,28 @@ func writeFileSync(path string, r io.Reader) error {
 	}
 	return f.Close()
 }
+
+// Snapshot is a consistent read view of the file taken at BeginSnapshot,
+// to be streamed later (raft persists snapshots in another goroutine).
+// Release must be called exactly once.
+type Snapshot struct{ tx *bolt.Tx }
+
+// BeginSnapshot opens a read transaction that pins the current state.
+func (s *Store) BeginSnapshot() (*Snapshot, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("begin snapshot: %w", err)
+	}
+	return &Snapshot{tx: tx}, nil
+}
+
+// WriteTo streams the pinned state.
+func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) { return sn.tx.WriteTo(w) }
+
+// Release ends the read transaction.
+func (sn *Snapshot) Release() { sn.tx.Rollback() }

@@ -1,0 +1,87 @@
+package node
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"fedsync/registry"
+	"fedsync/storage"
+)
+
+// A command is the payload of one raft log entry. Layout (version 1):
+//
+//	0x01 type(1) time(8, BE Unix ns) count(uvarint)
+//	then count × { op(1) mode(1) kind id body }, each of kind, id and body
+//	a uvarint length followed by its bytes.
+//
+// The leader stamps the time so that every server applies identical bytes.
+const (
+	commandVersion   = 1
+	cmdLocalBatch    = 1
+	maxCommandFields = 1 << 20
+)
+
+// errBadCommand is returned when a raft log entry does not decode.
+var errBadCommand = errors.New("malformed raft command")
+
+type command struct {
+	Time int64
+	Muts []storage.Mutation
+}
+
+func encodeCommand(c command) []byte {
+	n := 11
+	for _, m := range c.Muts {
+		n += 2 + 3*binary.MaxVarintLen32 + len(m.Kind) + len(m.ID) + len(m.Body)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, commandVersion, cmdLocalBatch)
+	b = binary.BigEndian.AppendUint64(b, uint64(c.Time))
+	b = binary.AppendUvarint(b, uint64(len(c.Muts)))
+	for _, m := range c.Muts {
+		b = append(b, byte(m.Op), byte(m.Mode))
+		for _, s := range [][]byte{[]byte(m.Kind), []byte(m.ID), m.Body} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+	}
+	return b
+}
+
+func decodeCommand(b []byte) (command, error) {
+	var c command
+	if len(b) < 10 || b[0] != commandVersion || b[1] != cmdLocalBatch {
+		return c, fmt.Errorf("%w: header", errBadCommand)
+	}
+	c.Time = int64(binary.BigEndian.Uint64(b[2:]))
+	p := b[10:]
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > maxCommandFields {
+		return c, fmt.Errorf("%w: count", errBadCommand)
+	}
+	p = p[k:]
+	c.Muts = make([]storage.Mutation, 0, min(n, 4096))
+	for i := uint64(0); i < n; i++ {
+		if len(p) < 2 {
+			return c, fmt.Errorf("%w: mutation %d", errBadCommand, i)
+		}
+		m := storage.Mutation{Op: storage.Op(p[0]), Mode: storage.Mode(p[1])}
+		p = p[2:]
+		var fields [3][]byte
+		for j := range fields {
+			l, k := binary.Uvarint(p)
+			if k <= 0 || uint64(len(p)-k) < l {
+				return c, fmt.Errorf("%w: mutation %d field %d", errBadCommand, i, j)
+			}
+			fields[j] = p[k : k+int(l)]
+			p = p[k+int(l):]
+		}
+		m.Kind, m.ID, m.Body = registry.Kind(fields[0]), string(fields[1]), fields[2]
+		c.Muts = append(c.Muts, m)
+	}
+	if len(p) != 0 {
+		return c, fmt.Errorf("%w: %d trailing bytes", errBadCommand, len(p))
+	}
+	return c, nil
+}

@@ -1,0 +1,149 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"fedsync/area"
+)
+
+// Config is a server's configuration, layered as defaults → file → flags.
+// Every duration is a Go duration string in the file ("5s").
+type Config struct {
+	// Area is the 12-digit code of the area this node serves. Required.
+	Area area.Code `toml:"area"`
+	// Name is this server's name, unique in the federation; default
+	// "<area>-<hostname>".
+	Name string `toml:"name"`
+	// DataDir holds the store, the raft log and snapshots. Required.
+	DataDir string `toml:"data_dir"`
+	// HTTPAddr is where the API listens. Default 127.0.0.1:8700.
+	HTTPAddr string `toml:"http_addr"`
+	// RaftAddr is where raft listens for the node's other servers. Default
+	// 127.0.0.1:8701. A single-server node still binds it.
+	RaftAddr string `toml:"raft_addr"`
+	// Bootstrap makes a fresh server bootstrap a one-voter raft group.
+	// Default true.
+	Bootstrap bool `toml:"bootstrap"`
+	// SeedCommunities makes the first leader write the area's communities
+	// from the division data (street nodes). Default true.
+	SeedCommunities bool `toml:"seed_communities"`
+	// ApplyTimeout bounds one write through raft. Default 10s.
+	ApplyTimeout Duration `toml:"apply_timeout"`
+	// SnapshotInterval and SnapshotThreshold tune raft snapshots (defaults
+	// 2m and 8192 entries).
+	SnapshotInterval  Duration `toml:"snapshot_interval"`
+	SnapshotThreshold uint64   `toml:"snapshot_threshold"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `toml:"log_level"`
+	// UnsafeNoSync turns off fsync of the store and raft log. Loses data
+	// on power failure; for benchmarks and tests only.
+	UnsafeNoSync bool `toml:"unsafe_no_sync"`
+}
+
+// Duration is a time.Duration written as a string ("10s") in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: %w", b, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// DefaultConfig returns the defaults; Area and DataDir stay empty.
+func DefaultConfig() Config {
+	return Config{
+		HTTPAddr:          "127.0.0.1:8700",
+		RaftAddr:          "127.0.0.1:8701",
+		Bootstrap:         true,
+		SeedCommunities:   true,
+		ApplyTimeout:      Duration{10 * time.Second},
+		SnapshotInterval:  Duration{2 * time.Minute},
+		SnapshotThreshold: 8192,
+		LogLevel:          "info",
+	}
+}
+
+// ConfigFileName is the name `fedsync init` gives the config file inside
+// the data directory.
+const ConfigFileName = "fedsync.toml"
+
+// LoadConfig reads a TOML file over the defaults. Unknown keys are an error.
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return Config{}, fmt.Errorf("read config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+	}
+	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
+		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
+	}
+	return c, nil
+}
+
+// WriteConfig writes c to path as TOML, refusing to overwrite a file.
+func WriteConfig(path string, c Config) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if _, err := fmt.Fprintf(f, "# fedsync server configuration for area %s (%s).\n# See `fedsync agent --help`.\n\n", c.Area, area.Name(c.Area)); err != nil {
+		f.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := toml.NewEncoder(f).Encode(c); err != nil {
+		f.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	return f.Close()
+}
+
+// Validate checks the configuration and names the first bad field.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := area.Parse(string(c.Area)); err != nil {
+		errs = append(errs, fmt.Errorf("area: %w", err))
+	} else if l := c.Area.Level(); l == area.LevelCommunity {
+		errs = append(errs, fmt.Errorf("area: %s is a community; a node serves a street, county, city or province", c.Area))
+	} else if _, ok := area.Lookup(c.Area); !ok {
+		errs = append(errs, fmt.Errorf("area: %s is not in the division data", c.Area))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir: is required"))
+	}
+	for name, a := range map[string]string{"http_addr": c.HTTPAddr, "raft_addr": c.RaftAddr} {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not host:port: %w", name, a, err))
+		}
+	}
+	if c.ApplyTimeout.Duration <= 0 {
+		errs = append(errs, errors.New("apply_timeout: must be positive"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
