@@ -28,7 +28,7 @@ func sampleLogs() map[string]raft.Log {
 			Index: math.MaxUint64, Term: math.MaxUint64, Type: raft.LogType(255),
 			Data: bytes.Repeat([]byte{0xff}, 1<<16),
 		},
-		"appended at": {Index: 2, Term: 1, AppendedAt: time.Date(2025, 3, 4, 5, 6, 7, 999_999_999, time.UTC)},
+		"appended at":  {Index: 2, Term: 1, AppendedAt: time.Date(2025, 3, 4, 5, 6, 7, 999_999_999, time.UTC)},
 		"before epoch": {Index: 3, Term: 1, AppendedAt: time.Date(1900, 1, 1, 0, 0, 0, 1, time.UTC)},
 	}
 }
