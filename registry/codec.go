@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -97,8 +98,11 @@ func jsonFieldError(k Kind, err error, data []byte, v any) error {
 	}
 	msg := err.Error()
 	const unk = "json: unknown field "
-	if len(msg) > len(unk)+1 && msg[:len(unk)] == unk {
-		return &FieldError{Kind: k, Field: msg[len(unk)+1 : len(msg)-1], Rule: "is not a field of " + string(k)}
+	if name, ok := strings.CutPrefix(msg, unk); ok {
+		if name, err := strconv.Unquote(name); err == nil && name != "" {
+			return &FieldError{Kind: k, Field: clip(name), Rule: "is not a field of " + string(k)}
+		}
+		return &FieldError{Kind: k, Field: "(record)", Rule: "has a field with an empty or malformed name"}
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return &FieldError{Kind: k, Field: "(record)", Rule: "must be a complete JSON object"}
