@@ -65,6 +65,9 @@ func fieldProblem(status int, fe *registry.FieldError) *Problem {
 	}
 	p := problem(status, title, "%s", fe.Error())
 	p.Field, p.Rule, p.cause = fe.Field, fe.Rule, fe
+	if p.Field == "" {
+		p.Field = "(record)" // the record as a whole, as registry names it
+	}
 	return p
 }
 
