@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"fedsync/client"
+	"fedsync/importer"
+	"fedsync/registry"
+)
+
+// importFlags are the flags of `fedsync import`.
+type importFlags struct {
+	kind  string
+	sheet string
+	batch int
+	quiet bool
+}
+
+func newImportCmd(a *app) *cobra.Command {
+	var f importFlags
+	cmd := &cobra.Command{
+		Use:     "import FILE --kind KIND",
+		Short:   "Load a roster (.xlsx or .csv) of records into the agent",
+		GroupID: "records",
+		Long: `Load a roster: an .xlsx workbook (Excel 工作簿) or a UTF-8 .csv file whose
+first row names the columns, by JSON field name or Chinese label (组织名称,
+所属社区, ...); title rows above the header are skipped. Every row needs an id.
+
+Rows are checked here first, then sent in batches (--batch, at most 1000) to
+the agent, which checks them again against what it holds. Each refused row
+is reported as "row N: field: rule" with N the row number in the file. At
+the end the counts: created, unchanged, errors.
+
+Importing is safe to repeat: a row already stored with the same content is
+"unchanged"; a row whose id is stored with other content is refused (change
+it with ` + "`fedsync KIND update`" + `). After fixing the refused rows, import
+the same file again.
+
+Exit code 0 when every row was stored, 2 when some rows were refused, 1 when
+the file could not be read or the agent failed.`,
+		Example: `  fedsync import 和平区社区社会组织花名册.xlsx --kind org
+  fedsync import activities.csv --kind activity --batch 500 --quiet
+  fedsync import roster.xlsx --kind org --sheet 组织 -o json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			kind, err := registry.ParseKind(f.kind)
+			if err != nil {
+				return usagef("--kind: %v", err)
+			}
+			if f.batch < 1 || f.batch > client.MaxBatch {
+				return usagef("--batch %d: want 1 to %d", f.batch, client.MaxBatch)
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			return a.runImport(cmd.Context(), c, argv[0], kind, f)
+		},
+	}
+	cmd.Flags().StringVar(&f.kind, "kind", "", "record `KIND` of every row: community, org, activity, project, talent, platform or registration")
+	cmd.Flags().StringVar(&f.sheet, "sheet", "", "`NAME` of the .xlsx sheet to read (default: the first)")
+	cmd.Flags().IntVar(&f.batch, "batch", client.MaxBatch, "rows per request to the agent, 1 to 1000")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	_ = cmd.MarkFlagRequired("kind")
+	return cmd
+}
+
+// rowProblem is one refused row.
+type rowProblem struct {
+	Row   int    `json:"row"`
+	Field string `json:"field,omitempty"`
+	Rule  string `json:"rule"`
+}
+
+func (p rowProblem) String() string {
+	if p.Field == "" {
+		return fmt.Sprintf("row %d: %s", p.Row, p.Rule)
+	}
+	return fmt.Sprintf("row %d: %s: %s", p.Row, p.Field, p.Rule)
+}
+
+// importResult is what an import did (-o json prints it).
+type importResult struct {
+	File       string       `json:"file"`
+	Kind       string       `json:"kind"`
+	Rows       int          `json:"rows"`
+	Created    int          `json:"created"`
+	Updated    int          `json:"updated"`
+	Unchanged  int          `json:"unchanged"`
+	Duplicates int          `json:"duplicates"` // rows repeating an earlier row exactly, skipped
+	Errors     []rowProblem `json:"errors"`
+	Fatal      string       `json:"fatal,omitempty"`
+}
+
+// importRun sends one file's rows in batches.
+type importRun struct {
+	c     *client.Client
+	kind  registry.Kind
+	size  int
+	recs  []json.RawMessage
+	lines []int // file row of each of recs
+	res   importResult
+	bar   *progressbar.ProgressBar
+}
+
+func (a *app) runImport(ctx context.Context, c *client.Client, path string, kind registry.Kind, f importFlags) error {
+	r, err := importer.Open(path, kind, importer.Options{Sheet: f.sheet})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	run := &importRun{c: c, kind: kind, size: f.batch, res: importResult{File: path, Kind: string(kind), Errors: []rowProblem{}}}
+	run.bar = newProgress(a.stderr, r.Total(), "importing "+string(kind), "rows", f.quiet)
+	fatal := run.readAll(ctx, r)
+	_ = run.bar.Finish()
+	run.res.Duplicates = r.Stats().Duplicates
+	sort.SliceStable(run.res.Errors, func(i, j int) bool { return run.res.Errors[i].Row < run.res.Errors[j].Row })
+	if fatal != nil {
+		run.res.Fatal = fatal.Error()
+	}
+	if err := a.printImport(&run.res); err != nil {
+		return err
+	}
+	switch {
+	case fatal != nil:
+		return fmt.Errorf("import stopped: %w\nRows before the problem were stored; fix the file and import it again (stored rows will show as unchanged)", fatal)
+	case len(run.res.Errors) > 0:
+		return partial("%d of %d rows were refused; fix them and import the file again", len(run.res.Errors), run.res.Rows)
+	}
+	return nil
+}
+
+// readAll reads every row, sending full batches; it returns a fatal error
+// (unreadable file, agent failure) after sending what was read before it.
+func (run *importRun) readAll(ctx context.Context, r *importer.Reader) error {
+	for {
+		row, err := r.Next()
+		if err != nil {
+			ferr := run.flush(ctx)
+			if errors.Is(err, io.EOF) {
+				return ferr
+			}
+			return errors.Join(err, ferr)
+		}
+		run.res.Rows++
+		_ = run.bar.Add(1)
+		if row.Err != nil {
+			run.res.Errors = append(run.res.Errors, localProblem(row))
+			continue
+		}
+		body, err := registry.Encode(row.Record)
+		if err != nil {
+			run.res.Errors = append(run.res.Errors, rowProblem{Row: row.Line, Rule: err.Error()})
+			continue
+		}
+		run.recs, run.lines = append(run.recs, body), append(run.lines, row.Line)
+		if len(run.recs) >= run.size {
+			if err := run.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// flush sends the pending rows as one batch and counts the outcomes.
+func (run *importRun) flush(ctx context.Context) error {
+	if len(run.recs) == 0 {
+		return nil
+	}
+	results, err := run.c.Batch(ctx, run.kind, client.ModeCreate, run.recs)
+	if err != nil {
+		return fmt.Errorf("send rows %d to %d: %w", run.lines[0], run.lines[len(run.lines)-1], err)
+	}
+	for i, res := range results {
+		switch res.Status {
+		case client.StatusCreated:
+			run.res.Created++
+		case client.StatusUpdated:
+			run.res.Updated++
+		case client.StatusUnchanged:
+			run.res.Unchanged++
+		default:
+			run.res.Errors = append(run.res.Errors, remoteProblem(run.lines[i], res.Error))
+		}
+	}
+	run.recs, run.lines = run.recs[:0], run.lines[:0]
+	return nil
+}
+
+// localProblem describes a row the importer refused.
+func localProblem(row importer.Row) rowProblem {
+	p := rowProblem{Row: row.Line, Rule: row.Err.Error()}
+	var re *importer.RowError
+	if !errors.As(row.Err, &re) {
+		return p
+	}
+	p.Row, p.Field, p.Rule = re.Line, re.Field, re.Err.Error()
+	if p.Field == "" {
+		p.Field = re.Column
+	}
+	var fe *registry.FieldError
+	if errors.As(re.Err, &fe) {
+		p.Field, p.Rule = fe.Field, fe.Rule
+		if fe.Value != "" {
+			p.Rule += fmt.Sprintf(" (got %q)", fe.Value)
+		}
+	}
+	return p
+}
+
+// remoteProblem describes a row the agent refused.
+func remoteProblem(line int, e *client.APIError) rowProblem {
+	if e == nil {
+		return rowProblem{Row: line, Rule: "refused by the agent"}
+	}
+	if e.Field != "" {
+		return rowProblem{Row: line, Field: e.Field, Rule: e.Rule}
+	}
+	return rowProblem{Row: line, Rule: e.FieldRule()}
+}
+
+func (a *app) printImport(res *importResult) error {
+	if a.json() {
+		return printJSON(a.stdout, res)
+	}
+	for _, p := range res.Errors {
+		fmt.Fprintln(a.stdout, p)
+	}
+	fmt.Fprintf(a.stdout, "%s: %d rows of %s: created %d, unchanged %d, updated %d, errors %d",
+		res.File, res.Rows, res.Kind, res.Created, res.Unchanged, res.Updated, len(res.Errors))
+	if res.Duplicates > 0 {
+		fmt.Fprintf(a.stdout, " (%d repeated rows skipped)", res.Duplicates)
+	}
+	_, err := fmt.Fprintln(a.stdout)
+	return err
+}

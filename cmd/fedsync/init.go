@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"fedsync/area"
+	"fedsync/node"
+)
+
+// initFlags are the flags of `fedsync init`.
+type initFlags struct {
+	area     string
+	dataDir  string
+	raftAddr string
+	name     string
+}
+
+func newInitCmd(a *app) *cobra.Command {
+	var f initFlags
+	cmd := &cobra.Command{
+		Use:     "init --area CODE --data-dir DIR",
+		Short:   "Prepare a data directory and config for an area's server",
+		GroupID: "server",
+		Long: `Prepare a server of the node for one area: a street or township (街道/乡镇),
+a county or district (县/区), a city (市) or the province (省). The area is
+the 12-digit statistical division code and must be in the division data.
+
+init creates DIR and writes DIR/fedsync.toml (defaults, the area, the data
+directory, --http-addr and --raft-addr). Read and adjust it, then start the
+server with ` + "`fedsync agent -config DIR/fedsync.toml`" + `. On its first start a
+street's server writes its communities from the division data.
+
+Running init again for the same area changes nothing; a directory that holds
+another area's config is refused.`,
+		Example: `  fedsync init --area 210102001000 --data-dir /var/lib/fedsync
+  fedsync init --area 210102000000 --data-dir ./heping --http-addr 0.0.0.0:8700 --raft-addr 10.0.3.7:8701`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runInit(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.area, "area", "", "12-digit `CODE` of the area the server serves")
+	fl.StringVar(&f.dataDir, "data-dir", "", "`DIR` for the store, the raft log and the config")
+	fl.StringVar(&f.raftAddr, "raft-addr", node.DefaultConfig().RaftAddr, "`host:port` raft listens on for the node's other servers")
+	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
+	_ = cmd.MarkFlagRequired("area")
+	_ = cmd.MarkFlagRequired("data-dir")
+	return cmd
+}
+
+// nodeArea checks that s names an area a node can serve.
+func nodeArea(s string) (area.Code, error) {
+	c, err := area.Parse(s)
+	if err != nil {
+		return "", err
+	}
+	if c.Level() == area.LevelCommunity {
+		return "", fmt.Errorf("%s (%s) is a community; a node serves a street, county, city or the province: try %s", c, area.Name(c), c.Parent())
+	}
+	if _, ok := area.Lookup(c); !ok {
+		return "", fmt.Errorf("%s is not in the division data of Liaoning (edition %s)", c, area.DataEdition)
+	}
+	return c, nil
+}
+
+func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
+	code, err := nodeArea(f.area)
+	if err != nil {
+		return usagef("--area: %v", err)
+	}
+	dir, err := filepath.Abs(f.dataDir)
+	if err != nil {
+		return usagef("--data-dir: %v", err)
+	}
+	cfgPath := filepath.Join(dir, node.ConfigFileName)
+	done, err := existingConfig(cfgPath, code)
+	if err != nil || done {
+		if done {
+			fmt.Fprintf(a.stdout, "%s already holds the config of %s (%s); nothing to do.\n", dir, code, area.Name(code))
+			a.nextSteps(cfgPath, "")
+		}
+		return err
+	}
+	cfg := node.DefaultConfig()
+	cfg.Area, cfg.DataDir, cfg.RaftAddr, cfg.Name = code, dir, f.raftAddr, f.name
+	if cmd.Flags().Changed("http-addr") {
+		cfg.HTTPAddr = hostPort(a.httpAddr)
+	}
+	if cfg.Name == "" {
+		host, _ := os.Hostname()
+		cfg.Name = string(code) + "-" + strings.Split(host, ".")[0]
+	}
+	if err := cfg.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if err := node.WriteConfig(cfgPath, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Initialised a server for %s (%s, %s) in %s.\n", area.Name(code), code, code.Level(), dir)
+	a.nextSteps(cfgPath, cfg.HTTPAddr)
+	return nil
+}
+
+// existingConfig reports whether path already configures code (done), and
+// refuses one that configures another area.
+func existingConfig(path string, code area.Code) (done bool, err error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	old, err := node.LoadConfig(path)
+	if err != nil {
+		return false, fmt.Errorf("%s exists but cannot be read (%v); choose another --data-dir or remove it", path, err)
+	}
+	if old.Area != code {
+		return false, fmt.Errorf("%s already holds the config of %s (%s), not %s; choose another --data-dir",
+			filepath.Dir(path), old.Area, area.Name(old.Area), code)
+	}
+	return true, nil
+}
+
+func (a *app) nextSteps(cfgPath, httpAddr string) {
+	fmt.Fprintf(a.stdout, "\nNext:\n  review %s\n  fedsync agent -config %s\n", cfgPath, cfgPath)
+	if httpAddr != "" {
+		fmt.Fprintf(a.stdout, "  fedsync status --http-addr %s\n", httpAddr)
+	}
+}
+
+// hostPort strips a scheme from an address given as a URL.
+func hostPort(addr string) string {
+	if _, rest, ok := strings.Cut(addr, "://"); ok {
+		addr, _, _ = strings.Cut(rest, "/")
+	}
+	return addr
+}
