@@ -132,7 +132,9 @@ func (st *txState) local(t int64, m Mutation) (Result, error) {
 }
 
 // checkPut decodes and validates a put against the origin and stored state,
-// returning the record and its canonical body.
+// returning the record and its body. m.Body must be canonical
+// (registry.Encode): equal records then have equal bodies, which is how a
+// repeated import is told from a changed one.
 func (st *txState) checkPut(m Mutation) (registry.Record, []byte, error) {
 	rec, err := registry.Decode(m.Kind, m.Body)
 	if err != nil {
@@ -150,8 +152,7 @@ func (st *txState) checkPut(m Mutation) (registry.Record, []byte, error) {
 	if err := st.checkRefs(st.s.area, rec); err != nil {
 		return nil, nil, err
 	}
-	body, err := registry.Encode(rec)
-	return rec, body, err
+	return rec, m.Body, nil
 }
 
 // checkRefs refuses activities, projects and talent whose org is unknown.
