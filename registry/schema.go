@@ -41,7 +41,7 @@ const (
 )
 
 func enumField[T ~string](name, label string, e *enumSet[T]) FieldSpec {
-	doc := "one of the values or their labels"
+	doc := "the ASCII value or its Chinese label (see Enums)"
 	if e.emptyValid {
 		doc = "optional; " + doc
 	}
@@ -67,7 +67,7 @@ var schemas = map[Kind][]FieldSpec{
 		{Name: "name", Label: "社区名称", Type: TypeString, Required: true, Doc: docName},
 		{Name: "urban_rural", Label: "城乡分类代码", Type: TypeEnum, Required: true,
 			Enum: []string{"111", "112", "121", "122", "123", "210", "220"},
-			Doc:  "城乡分类代码: 1xx urban (城市社区), 2xx rural (农村社区)"},
+			Doc:  "城乡分类代码; 1xx urban (城市社区), 2xx rural (农村社区)"},
 	},
 	KindOrg: {
 		idField(),
