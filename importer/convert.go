@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -49,9 +50,25 @@ func (cc cellContext) convert(typ, s string) (json.RawMessage, error) {
 	}
 }
 
-func quote(s string) json.RawMessage {
-	b, _ := json.Marshal(s) // a string always marshals
-	return b
+// quote returns s as a JSON string.
+func quote(s string) json.RawMessage { return appendQuoted(make([]byte, 0, len(s)+2), s) }
+
+// appendQuoted appends s to b as a JSON string; invalid UTF-8 becomes
+// U+FFFD, as encoding/json does.
+func appendQuoted(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"')
 }
 
 // parseInt accepts "12", "1,200", "12.0" and "1.2E+3" (as spreadsheets
@@ -82,6 +99,9 @@ func parseBool(s string) (bool, error) {
 	return false, fmt.Errorf("%w: must be 是 or 否 (or true/false, 1/0, yes/no) (got %q)", ErrCell, s)
 }
 
+// dateSeparators turns 2021/3/5, 2021.3.5 and 2021年3月5日 into 2021-3-5.
+var dateSeparators = strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
+
 // parseDate accepts 2021-03-05, 2021/3/5, 2021.3.5, 2021年3月5日, an
 // ISO timestamp whose date part is one of those, and, in .xlsx files, an
 // Excel date serial. It returns YYYY-MM-DD.
@@ -97,8 +117,7 @@ func (cc cellContext) parseDate(s string) (string, error) {
 			}
 		}
 	}
-	r := strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
-	parts := strings.Split(r.Replace(s), "-")
+	parts := strings.Split(dateSeparators.Replace(s), "-")
 	if len(parts) == 3 && len(parts[0]) == 4 && len(parts[1]) <= 2 && len(parts[2]) <= 2 {
 		y, e1 := strconv.Atoi(parts[0])
 		m, e2 := strconv.Atoi(parts[1])

@@ -20,6 +20,7 @@ type exportColumns struct {
 	kind   registry.Kind
 	specs  []registry.FieldSpec
 	labels bool
+	index  []int // struct field index of each spec, set from the first record
 }
 
 func newExportColumns(kind registry.Kind, labels bool) (*exportColumns, error) {
@@ -49,16 +50,31 @@ func (ec *exportColumns) values(rec registry.Record) ([]any, error) {
 		return nil, fmt.Errorf("export %s: record %q is a %s", ec.kind, rec.RecordID(), rec.Kind())
 	}
 	v := reflect.Indirect(reflect.ValueOf(rec))
-	byName := jsonFields(v.Type())
-	out := make([]any, len(ec.specs))
-	for i, s := range ec.specs {
-		idx, ok := byName[s.Name]
-		if !ok {
-			return nil, fmt.Errorf("export %s: field %s not found in %T", ec.kind, s.Name, rec)
+	if ec.index == nil {
+		if err := ec.indexFields(v.Type()); err != nil {
+			return nil, err
 		}
+	}
+	out := make([]any, len(ec.specs))
+	for i, idx := range ec.index {
 		out[i] = ec.value(v.Field(idx))
 	}
 	return out, nil
+}
+
+// indexFields finds the struct field of each spec by its JSON name.
+func (ec *exportColumns) indexFields(t reflect.Type) error {
+	byName := jsonFields(t)
+	ec.index = make([]int, len(ec.specs))
+	for i, s := range ec.specs {
+		idx, ok := byName[s.Name]
+		if !ok {
+			ec.index = nil
+			return fmt.Errorf("export %s: field %s not found in %s", ec.kind, s.Name, t)
+		}
+		ec.index[i] = idx
+	}
+	return nil
 }
 
 type labeler interface{ Label() string }

@@ -11,6 +11,7 @@ import (
 type column struct {
 	header string              // header cell as written, trimmed
 	spec   *registry.FieldSpec // nil: a blank header; the column must stay empty
+	key    []byte              // `"name":`, the field's JSON key
 }
 
 // header maps the columns of a file to the fields of a kind.
@@ -62,6 +63,7 @@ func parseHeader(kind registry.Kind, cells []string) (*header, error) {
 				twice = append(twice, fmt.Sprintf("%q and %q both name %s", h.cols[h.byKey[spec.Name]].header, col.header, spec.Name))
 			default:
 				col.spec = spec
+				col.key = append(quote(spec.Name), ':')
 				h.byKey[spec.Name] = i
 			}
 		}

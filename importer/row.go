@@ -86,8 +86,7 @@ func (r *Reader) rowJSON(cells []string, line int) ([]byte, error) {
 		if b.Len() > 1 {
 			b.WriteByte(',')
 		}
-		b.Write(quote(col.spec.Name))
-		b.WriteByte(':')
+		b.Write(col.key)
 		b.Write(val)
 	}
 	b.WriteByte('}')

@@ -1,0 +1,75 @@
+package importer
+
+import (
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	"fedsync/registry"
+)
+
+// readBytes reads a roster held in memory to the end and checks the
+// Reader's promises: a row is a valid record or carries a *RowError, lines
+// increase, stats add up. Errors are expected; panics are not.
+func readBytes(t *testing.T, name string, data []byte, kind registry.Kind) {
+	r, err := OpenReader(bytes.NewReader(data), int64(len(data)), name, kind, Options{MaxRows: 10_000})
+	if err != nil {
+		return
+	}
+	defer r.Close()
+	last := 0
+	for {
+		row, err := r.Next()
+		if err != nil {
+			if _, again := r.Next(); again != err && err != io.EOF {
+				t.Fatalf("fatal error not sticky: %v then %v", err, again)
+			}
+			break
+		}
+		if row.Line <= last {
+			t.Fatalf("line %d after line %d", row.Line, last)
+		}
+		last = row.Line
+		switch {
+		case row.Err != nil && row.Record != nil:
+			t.Fatalf("row %d has both a record and an error", row.Line)
+		case row.Err != nil:
+			rowErr(t, row)
+		case row.Record == nil:
+			t.Fatalf("row %d has neither record nor error", row.Line)
+		default:
+			if err := row.Record.Validate(); err != nil {
+				t.Fatalf("row %d: invalid record returned: %v", row.Line, err)
+			}
+		}
+	}
+	if s := r.Stats(); s.Records+s.Errors+s.Duplicates != s.Rows {
+		t.Fatalf("stats do not add up: %+v", s)
+	}
+}
+
+func FuzzCSV(f *testing.F) {
+	f.Add([]byte(orgHeaderJSON + "A1,210102001002,甲队,culture,guided,2021-03-05,12,王秀英,13912345678,true,false,false,active\n"))
+	f.Add([]byte("\ufeff编号,所属社区,组织名称,组织类别,管理层级,成立日期,组织状态\r\nA1,210102001002,\"甲\"\"队\",文体活动类,社区指导,2021/3/5,正常\r\nA1,210102001002,乙队,culture,guided,2021-03-05,active\n"))
+	f.Add([]byte("id,community,name,category,tier,founded,status\nA1,\"2101,culture\n"))
+	f.Add([]byte("标题\n\nid,community\n\xcb\xae\xd4\xb4\xb5\xd8\n"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		readBytes(t, "fuzz.csv", data, registry.KindOrg)
+	})
+}
+
+func FuzzXLSX(f *testing.F) {
+	valid := xlsxBytes(f, "Sheet1", [][]any{
+		{"编号", "所属社区", "组织名称", "组织类别", "管理层级", "成立日期", "成员人数", "有无章程", "组织状态"},
+		{"A1", "210102001002", "甲队", "文体活动类", "社区指导", time.Date(2021, 3, 5, 0, 0, 0, 0, time.UTC), 12, true, "正常"},
+		{"A2", 210102001002, "乙队", "culture", "guided", "2021/3/5", "x", "是", "active"},
+	})
+	f.Add(valid)
+	f.Add(valid[:len(valid)/2])
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		readBytes(t, "fuzz.xlsx", data, registry.KindOrg)
+	})
+}
