@@ -15,25 +15,8 @@ const logFormatV1 byte = 1
 // maxNanos is the largest valid nanosecond-of-second value.
 const maxNanos = uint64(time.Second - 1)
 
-// encodeLog returns the version 1 encoding of l. The layout is:
-//
-//	field       encoding
-//	version     1 byte, always 1 (logFormatV1)
-//	type        1 byte, raft.LogType
-//	index       uvarint
-//	term        uvarint
-//	data        uvarint length, then that many bytes
-//	extensions  uvarint length, then that many bytes
-//	appendedSec varint, AppendedAt.Unix()
-//	appendedNs  uvarint, AppendedAt.Nanosecond(), at most 999,999,999
-//
-// Varints are encoding/binary's (LEB128; varint is zig-zag). Nothing may
-// follow appendedNs. AppendedAt keeps only its instant: the location and
-// monotonic clock reading are dropped, and decodeLog returns it in UTC. A
-// zero AppendedAt round-trips to the zero time.Time.
-//
-// A future version must use a new version byte; decodeLog keeps reading
-// every version ever written.
+// encodeLog returns the version 1 encoding of l, laid out as the package
+// documentation's "Log entry format" section describes.
 func encodeLog(l *raft.Log) []byte {
 	size := 2 + 6*binary.MaxVarintLen64 + len(l.Data) + len(l.Extensions)
 	buf := make([]byte, 0, size)
