@@ -35,6 +35,7 @@ func TestErrorAnswers(t *testing.T) {
 		{"limit zero", "GET", "/v1/records/org?limit=0", "", 400, "limit", ""},
 		{"bad list area", "GET", "/v1/records/org?area=21x", "", 400, "area", ""},
 		{"unknown filter", "GET", "/v1/records/org?colour=red", "", 400, "colour", "not a field of org"},
+		{"unknown enum filter", "GET", "/v1/records/org?category=bogus", "", 400, "category", "bogus"},
 		{"repeated filter", "GET", "/v1/records/org?name=a&name=b", "", 400, "name", ""},
 		{"bad origin", "GET", "/v1/records/org/o1?origin=nope", "", 400, "origin", ""},
 		{"year not a number", "GET", "/v1/areas/" + commA + "/summary?year=soon", "", 400, "year", "soon"},

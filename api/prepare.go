@@ -7,16 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"strings"
-	"unicode"
 
 	"fedsync/area"
 	"fedsync/registry"
 	"fedsync/storage"
 )
-
-// MaxIDBytes bounds a record id: ids appear in URLs and storage keys.
-const MaxIDBytes = 128
 
 // prepare applies the write rules of docs/CONTRACTS.md to body, the JSON
 // of a record of kind k, and returns the record and its canonical
@@ -70,8 +65,8 @@ func ruleProblem(err error) *Problem {
 }
 
 // withID settles the record's id: the path id when the body has none (it
-// must not name another), a generated one on create, and then checks that
-// the id can appear in a URL.
+// must not name another), a generated one on create. Validate checks its
+// form.
 func withID(rec registry.Record, pathID string) (registry.Record, error) {
 	id := rec.RecordID()
 	switch {
@@ -81,10 +76,6 @@ func withID(rec registry.Record, pathID string) (registry.Record, error) {
 		id = pathID
 	case id == "":
 		id = newID(rec)
-	}
-	if !validID(id) {
-		return nil, invalidField(rec.Kind(), "id",
-			fmt.Sprintf("must be 1 to %d bytes of printable characters other than space, '/', '?', '#' and '%%'", MaxIDBytes), id)
 	}
 	return setField(rec, "ID", id), nil
 }
@@ -98,19 +89,6 @@ func newID(rec registry.Record) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return string(rec.Kind()) + "-" + hex.EncodeToString(b[:])
-}
-
-// validID reports whether id can name a record in a URL path segment.
-func validID(id string) bool {
-	if id == "" || len(id) > MaxIDBytes {
-		return false
-	}
-	for _, r := range id {
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune("/?#%", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // fillCommunity gives a record that names an org but no community (an

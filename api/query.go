@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,7 +90,7 @@ func limitParam(q url.Values) (int, error) {
 
 // listQuery builds the store query of GET /v1/records/{kind}: every
 // parameter other than area, limit and after must be a field of the kind
-// and appear once.
+// (registry.Fields) and appear once.
 func listQuery(k registry.Kind, q url.Values) (storage.ListQuery, error) {
 	lq := storage.ListQuery{Kind: k, After: q.Get(paramAfter)}
 	var err error
@@ -98,44 +100,65 @@ func listQuery(k registry.Kind, q url.Values) (storage.ListQuery, error) {
 	if lq.Limit, err = limitParam(q); err != nil {
 		return lq, err
 	}
-	fields := fieldNames(k)
+	fields := registry.Fields(k)
 	for name, vals := range q {
-		switch {
-		case name == paramArea || name == paramLimit || name == paramAfter:
+		if name == paramArea || name == paramLimit || name == paramAfter {
 			continue
-		case !slices.Contains(fields, name):
-			return lq, badParam(name, "is not a field of "+string(k)+" (fields: "+strings.Join(fields, ", ")+")", q.Get(name))
+		}
+		i := slices.IndexFunc(fields, func(f registry.FieldSpec) bool { return f.Name == name })
+		switch {
+		case i < 0:
+			return lq, badParam(name, "is not a field of "+string(k)+" (fields: "+fieldList(fields)+")", q.Get(name))
 		case len(vals) != 1:
 			return lq, badParam(name, "must be given once", strings.Join(vals, ","))
+		}
+		v, err := filterValue(k, fields[i], vals[0])
+		if err != nil {
+			return lq, err
 		}
 		if lq.Where == nil {
 			lq.Where = make(map[string]string)
 		}
-		lq.Where[name] = vals[0]
+		lq.Where[name] = v
 	}
 	return lq, nil
 }
 
-// fieldNames returns the JSON field names of kind k's record, in struct
-// order, read from the struct tags of a decoded empty record.
-func fieldNames(k registry.Kind) []string {
-	rec, err := registry.Decode(k, []byte("{}"))
-	if err != nil || rec == nil {
-		return nil
+// fieldList is "id, community, ..." for messages.
+func fieldList(fields []registry.FieldSpec) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
 	}
-	t := reflect.TypeOf(rec)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	return strings.Join(names, ", ")
+}
+
+// filterValue returns the stored form of a filter value: for an enum, its
+// ASCII value whether given as value or Chinese label (?category=文体活动类).
+// An enum value that is neither is a 400 naming the parameter.
+func filterValue(k registry.Kind, f registry.FieldSpec, raw string) (string, error) {
+	if f.Type != registry.TypeEnum {
+		return raw, nil
 	}
-	if t.Kind() != reflect.Struct {
-		return nil
+	probe, err := json.Marshal(map[string]string{f.Name: raw})
+	if err != nil {
+		return "", fmt.Errorf("filter %s: %w", f.Name, err)
 	}
-	names := make([]string, 0, t.NumField())
-	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.IsExported() && name != "" && name != "-" {
-			names = append(names, name)
+	rec, err := registry.Decode(k, probe)
+	if err != nil {
+		var fe *registry.FieldError
+		if errors.As(err, &fe) {
+			return "", badParam(f.Name, fe.Rule, raw)
 		}
+		return "", badParam(f.Name, "must be one of "+strings.Join(f.Enum, ", "), raw)
 	}
-	return names
+	enc, err := registry.Encode(rec)
+	if err != nil {
+		return "", fmt.Errorf("filter %s: %w", f.Name, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(enc, &m); err != nil {
+		return "", fmt.Errorf("filter %s: %w", f.Name, err)
+	}
+	return fmt.Sprint(m[f.Name]), nil
 }
