@@ -3,7 +3,6 @@ package wire
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 
 	"fedsync/storage"
 )
@@ -29,14 +28,6 @@ const ChainVersion = 1
 // Each variable field is length-prefixed, so distinct entries never share an
 // encoding. Storage computes the same bytes when it builds its chains.
 func AppendCanonical(dst []byte, e storage.Entry) []byte {
-	dst = appendCanonicalHead(dst, e)
-	dst = append(dst, e.Body...)
-	return append(dst, byte(e.Op))
-}
-
-// appendCanonicalHead appends the canonical encoding of e up to and
-// including the body length; the body and the op byte follow it.
-func appendCanonicalHead(dst []byte, e storage.Entry) []byte {
 	dst = append(dst, ChainVersion)
 	dst = append(dst, e.Origin...)
 	dst = binary.BigEndian.AppendUint64(dst, e.Seq)
@@ -45,7 +36,9 @@ func appendCanonicalHead(dst []byte, e storage.Entry) []byte {
 	dst = append(dst, e.Kind...)
 	dst = binary.AppendUvarint(dst, uint64(len(e.ID)))
 	dst = append(dst, e.ID...)
-	return binary.AppendUvarint(dst, uint64(len(e.Body)))
+	dst = binary.AppendUvarint(dst, uint64(len(e.Body)))
+	dst = append(dst, e.Body...)
+	return append(dst, byte(e.Op))
 }
 
 // ChainNext returns the chain hash of e given the chain hash of the previous
@@ -60,28 +53,18 @@ func ChainNext(prev [32]byte, e storage.Entry) [32]byte {
 	return c.next(prev, e)
 }
 
-// chainer computes successive chain hashes reusing one hash state and one
-// scratch buffer. The zero value is ready; it is not safe for concurrent use.
+// chainer computes successive chain hashes reusing one scratch buffer,
+// which holds prev ‖ canonical(e) for one SHA-256 call (sha256.Sum256 does
+// not allocate; a hash.Hash's Sum does). The zero value is ready; it is not
+// safe for concurrent use.
 type chainer struct {
-	h   hash.Hash
-	buf []byte   // canonical head of the entry being hashed
-	op  [1]byte  // the op byte, kept here so writing it does not allocate
-	sum [32]byte // Sum target, kept here for the same reason
+	buf []byte
 }
 
 func (c *chainer) next(prev [32]byte, e storage.Entry) [32]byte {
-	if c.h == nil {
-		c.h = sha256.New()
-	}
-	c.h.Reset()
-	c.h.Write(prev[:])
-	c.buf = appendCanonicalHead(c.buf[:0], e)
-	c.h.Write(c.buf)
-	c.h.Write(e.Body)
-	c.op[0] = byte(e.Op)
-	c.h.Write(c.op[:])
-	c.h.Sum(c.sum[:0])
-	return c.sum
+	c.buf = append(c.buf[:0], prev[:]...)
+	c.buf = AppendCanonical(c.buf, e)
+	return sha256.Sum256(c.buf)
 }
 
 // chainOver folds next over entries starting from prev.
