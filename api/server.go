@@ -86,9 +86,15 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) handle(pattern string, h handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			writeProblem(w, r, storeProblem(err))
+		err := h(w, r)
+		if err == nil {
+			return
 		}
+		p := storeProblem(err)
+		if p.Status >= 500 {
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+		}
+		writeProblem(w, r, p)
 	})
 }
 
