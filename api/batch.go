@@ -56,7 +56,6 @@ type batch struct {
 	results []BatchResult
 	muts    []storage.Mutation // the valid records
 	index   []int              // index[j] is the request index of muts[j]
-	existed []bool             // for upserts: the id was stored or earlier in the batch
 }
 
 // handleBatch answers POST /v1/batch. Each record is checked on its own;
@@ -138,17 +137,8 @@ func (s *Server) prepareBatch(r *http.Request, bt *batch, records []json.RawMess
 		bt.results[i].ID = id
 		bt.muts = append(bt.muts, storage.Mutation{Op: storage.OpPut, Mode: bt.mode, Kind: bt.kind, ID: id, Body: enc})
 		bt.index = append(bt.index, i)
-		bt.existed = append(bt.existed, bt.mode == storage.ModeUpsert && (seen[id] || s.stored(bt.kind, id)))
 		seen[id] = true
 	}
-}
-
-// stored reports whether the node holds its own record kind/id. Only
-// upserts ask, to tell "created" from "updated"; a write racing with the
-// batch can make the label wrong but never the data.
-func (s *Server) stored(k registry.Kind, id string) bool {
-	_, err := s.b.Get(k, "", id)
-	return err == nil
 }
 
 // writeBatch sends the valid records to the Backend as one Write and fills
@@ -175,7 +165,7 @@ func (s *Server) writeBatch(r *http.Request, bt *batch) error {
 			out.Error = recordProblem(r, fmt.Errorf("%s %q: %w", m.Kind, m.ID, res[j].Err))
 			continue
 		}
-		o := outcome(m, res[j], bt.existed[j]) // created, updated or unchanged: the Batch* statuses
+		o := outcome(m, res[j]) // created, updated or unchanged: the Batch* statuses
 		s.metrics.wrote(kind, o)
 		out.Status = o
 	}

@@ -79,7 +79,7 @@ func (f *fakeBackend) apply(m storage.Mutation) storage.Result {
 	f.seq++
 	f.recs[key] = storage.Stored{Kind: m.Kind, Origin: f.area, ID: m.ID, Seq: f.seq,
 		Updated: time.Unix(1700000000, 0).UTC(), Body: slices.Clone(m.Body)}
-	return storage.Result{Seq: f.seq, Body: m.Body}
+	return storage.Result{Seq: f.seq, Body: m.Body, Created: !exists}
 }
 
 func (f *fakeBackend) Get(kind registry.Kind, origin area.Code, id string) (storage.Stored, error) {

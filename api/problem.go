@@ -94,6 +94,11 @@ func storeProblem(err error) *Problem {
 		p = problem(http.StatusConflict, "record exists", "%v", err)
 	case errors.Is(err, storage.ErrConflict):
 		p = problem(http.StatusConflict, "conflict", "%v", err)
+	case errors.Is(err, storage.ErrNotOwner):
+		p = problem(http.StatusForbidden, "kind not owned by this node", "%v", err)
+	case errors.Is(err, storage.ErrInvalidCursor):
+		p = badParam("after", "must be the cursor of the previous page (the next field)", "")
+		p.Detail = err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		p = problem(http.StatusServiceUnavailable, "unavailable", "%v", err)
 	default:

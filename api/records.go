@@ -139,19 +139,18 @@ func (s *Server) writeOne(ctx context.Context, m storage.Mutation) (storage.Resu
 		s.metrics.wrote(kind, resultRefused)
 		return res, fmt.Errorf("%s %q: %w", m.Kind, m.ID, res.Err)
 	}
-	s.metrics.wrote(kind, outcome(m, res, false))
+	s.metrics.wrote(kind, outcome(m, res))
 	return res, nil
 }
 
-// outcome names what an applied mutation did; existed tells an upsert
-// that replaced a record from one that created it.
-func outcome(m storage.Mutation, res storage.Result, existed bool) string {
+// outcome names what an applied mutation did.
+func outcome(m storage.Mutation, res storage.Result) string {
 	switch {
 	case m.Op == storage.OpDelete:
 		return resultDeleted
 	case res.Unchanged:
 		return resultUnchanged
-	case m.Mode == storage.ModeUpdate, m.Mode == storage.ModeUpsert && existed:
+	case !res.Created:
 		return resultUpdated
 	}
 	return resultCreated

@@ -128,7 +128,7 @@ func (st *txState) local(t int64, m Mutation) (Result, error) {
 	if err := st.write(e, old, rec); err != nil {
 		return Result{}, err
 	}
-	return Result{Seq: e.Seq, Body: e.Body}, nil
+	return Result{Seq: e.Seq, Body: e.Body, Created: m.Op == OpPut && old == nil}, nil
 }
 
 // checkPut decodes and validates a put against the origin and stored state,
@@ -136,6 +136,9 @@ func (st *txState) local(t int64, m Mutation) (Result, error) {
 // (registry.Encode): equal records then have equal bodies, which is how a
 // repeated import is told from a changed one.
 func (st *txState) checkPut(m Mutation) (registry.Record, []byte, error) {
+	if err := Owns(st.s.area.Level(), m.Kind); err != nil {
+		return nil, nil, err
+	}
 	rec, err := registry.Decode(m.Kind, m.Body)
 	if err != nil {
 		return nil, nil, err
@@ -225,5 +228,23 @@ func (st *txState) write(e Entry, old, rec registry.Record) error {
 	}
 	w.Seq, w.Chain, w.Time = e.Seq, e.Chain, e.Time
 	rollup.Apply(st.ctrs, old, rec)
+	return nil
+}
+
+// Owns returns nil when a node of level l may write records of kind k, and
+// an error wrapping ErrNotOwner otherwise.
+func Owns(l area.Level, k registry.Kind) error {
+	ok := false
+	switch k {
+	case registry.KindRegistration:
+		ok = l == area.LevelCounty
+	case registry.KindPlatform:
+		ok = l == area.LevelStreet || l == area.LevelCounty || l == area.LevelCity
+	default:
+		ok = l == area.LevelStreet
+	}
+	if !ok {
+		return fmt.Errorf("%s records cannot be written at a %s node: %w", k, l, ErrNotOwner)
+	}
 	return nil
 }

@@ -20,6 +20,14 @@ var (
 	ErrSchema = errors.New("unsupported store schema")
 	// ErrCorrupt is returned when stored bytes fail to decode.
 	ErrCorrupt = errors.New("corrupt store data")
+	// ErrInvalidCursor is returned by List when the After cursor is not one
+	// it issued for the same kind and area.
+	ErrInvalidCursor = errors.New("invalid list cursor")
+	// ErrNotOwner is returned when a node writes a kind that its level does
+	// not own (DESIGN §3: streets own communities, orgs, activities,
+	// projects and talent; counties own registrations; platforms belong to
+	// streets, counties and cities).
+	ErrNotOwner = errors.New("this node's level does not own that kind")
 	// ErrClosed is returned by operations on a closed store.
 	ErrClosed = errors.New("store is closed")
 )

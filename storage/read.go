@@ -51,7 +51,7 @@ func (s *Store) List(q ListQuery) (ListPage, error) {
 	if q.After != "" {
 		after, err := base64.RawURLEncoding.DecodeString(q.After)
 		if err != nil || !bytes.HasPrefix(after, prefix) {
-			return ListPage{}, fmt.Errorf("list: invalid cursor %q", q.After)
+			return ListPage{}, fmt.Errorf("list: cursor %q: %w", q.After, ErrInvalidCursor)
 		}
 		start = append(after, 0)
 	}

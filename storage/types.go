@@ -54,6 +54,7 @@ type Mutation struct {
 type Result struct {
 	Seq       uint64 // log seq assigned; 0 when nothing was written
 	Unchanged bool   // the put matched the stored record exactly
+	Created   bool   // the put created the record (no record had the id)
 	Err       error  // why this mutation was refused (nil when applied); wraps ErrExists, ErrNotFound or a *registry.FieldError
 	Body      []byte // the stored body after the change (puts), for echoing to the caller
 }
