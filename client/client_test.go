@@ -160,8 +160,8 @@ func TestListAllFollowsCursors(t *testing.T) {
 	if err != nil || n != 25 {
 		t.Fatalf("ListAll() visited %d, err %v; want 25", n, err)
 	}
-	if got := len(f.Requests); got != 3 {
-		t.Errorf("ListAll() made %d requests, want 3: %v", got, f.Requests)
+	if got := len(f.Requests()); got != 3 {
+		t.Errorf("ListAll() made %d requests, want 3: %v", got, f.Requests())
 	}
 }
 
@@ -171,7 +171,7 @@ func TestListQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := f.Requests[0], "GET /v1/records/org?area=210102001000&brand=true&category=culture&limit=5"; got != want {
+	if got, want := f.Requests()[0], "GET /v1/records/org?area=210102001000&brand=true&category=culture&limit=5"; got != want {
 		t.Errorf("request = %q, want %q", got, want)
 	}
 }
@@ -185,8 +185,8 @@ func TestBatch(t *testing.T) {
 		return nil
 	}
 	recs := []json.RawMessage{
-		json.RawMessage(`{"id":"a","community":"210102001002","name":"A"}`),
-		json.RawMessage(`{"id":"b","community":"210103001001","name":"B"}`),
+		json.RawMessage(`{"id":"a","community":"210102001002","name":"A","category":"culture","tier":"guided","founded":"2021-03-01","status":"active"}`),
+		json.RawMessage(`{"id":"b","community":"210102002001","name":"B","category":"culture","tier":"guided","founded":"2021-03-01","status":"active"}`),
 	}
 	res, err := c.Batch(context.Background(), registry.KindOrg, client.ModeCreate, recs)
 	if err != nil {

@@ -42,7 +42,7 @@ type Fake struct {
 	mu       sync.Mutex
 	seq      uint64
 	records  map[registry.Kind]map[string]storage.Stored // guarded by mu
-	Requests []string                                    // "METHOD path?query", guarded by mu
+	requests []string                                    // "METHOD path?query", guarded by mu
 }
 
 // Problem is a problem+json body.
@@ -81,10 +81,17 @@ func (f *Fake) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/batch", f.batch)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		f.Requests = append(f.Requests, r.Method+" "+r.URL.RequestURI())
+		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
 		f.mu.Unlock()
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// Requests returns the requests received so far, as "METHOD path?query".
+func (f *Fake) Requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.requests...)
 }
 
 // Count returns how many records of kind the fake holds.

@@ -47,9 +47,12 @@ const rootExample = `  fedsync demo
   fedsync org list --where category=文体活动类 -o json
   fedsync import 花名册.xlsx --kind org`
 
+func init() {
+	cobra.EnableCommandSorting = false // list commands in the order added
+}
+
 // newRoot builds the command tree.
 func newRoot(a *app) *cobra.Command {
-	cobra.EnableCommandSorting = false // list commands in the order added
 	root := &cobra.Command{
 		Use:           "fedsync",
 		Short:         "Federated records of Liaoning's community social organizations",
