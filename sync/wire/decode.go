@@ -29,9 +29,10 @@ var decoder = sync.OnceValues(func() (*zstd.Decoder, error) {
 // must end at EndChain. Each entry's Chain is filled in.
 //
 // Every error is a *RuleError wrapping one of the sentinels of errors.go,
-// except ErrLimits for invalid lim. Decode never panics, and allocates at
-// most the declared raw size plus the decoded entries before the payload has
-// proven to be that large.
+// except ErrLimits for invalid lim. Decode never panics. Before inflating it
+// allocates only the declared raw size, already bounded by MaxRaw and by
+// MaxRatio × the compressed size, and zstd stops at that size. Decode and
+// Encode are safe for concurrent use.
 //
 // Decode checks the format only: whether the sender may send these origins
 // and whether each range continues the receiver's log is the receiver's
