@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,6 +70,7 @@ func TestCrashDuringImport(t *testing.T) {
 	if r.code == 0 {
 		t.Errorf("import whose agent was killed exited 0, want non-zero:\n%s", r)
 	}
+	t.Logf("the interrupted import exited %d: %s", r.code, firstLine(r.stderr))
 
 	s.start()
 	checkAfterRestart(t, s, before)
@@ -78,8 +80,9 @@ func TestCrashDuringImport(t *testing.T) {
 		t.Fatalf("re-run of the import failed:\n%s", r)
 	}
 	rep := parseImport(t, r)
-	t.Logf("re-run of the import: %d rows in %v: created %d, unchanged %d, updated %d, errors %d",
-		rep.Rows, r.elapsed.Round(time.Millisecond), rep.Created, rep.Unchanged, rep.Updated, len(rep.Errors))
+	t.Logf("re-run of the import: %d rows in %v (%.0f rows/s): created %d, unchanged %d, updated %d, errors %d",
+		rep.Rows, r.elapsed.Round(time.Millisecond), float64(rep.Rows)/r.elapsed.Seconds(),
+		rep.Created, rep.Unchanged, rep.Updated, len(rep.Errors))
 	checkRerun(t, rep, before.acked)
 	if got := s.count("org"); got != crashRows {
 		t.Errorf("after the re-run the agent holds %d orgs, want exactly %d", got, crashRows)
@@ -159,6 +162,12 @@ func checkRerun(t *testing.T, rep importReport, acked int64) {
 	if rep.Created+rep.Unchanged != crashRows {
 		t.Errorf("re-run: created %d + unchanged %d = %d, want %d", rep.Created, rep.Unchanged, rep.Created+rep.Unchanged, crashRows)
 	}
+}
+
+// firstLine returns the first line of s.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
 }
 
 // requireVerifyOK runs `fedsync verify` and fails the test unless it
