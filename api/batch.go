@@ -124,7 +124,6 @@ func batchProblem(field, rule string, status int) *Problem {
 // prepareBatch applies the write rules to every record, recording refusals
 // in bt.results and the valid records in bt.muts.
 func (s *Server) prepareBatch(r *http.Request, bt *batch, records []json.RawMessage) {
-	seen := make(map[string]bool, len(records))
 	for i, raw := range records {
 		bt.results[i].Index = i
 		rec, enc, err := s.prepare(bt.kind, raw, "")
@@ -137,7 +136,6 @@ func (s *Server) prepareBatch(r *http.Request, bt *batch, records []json.RawMess
 		bt.results[i].ID = id
 		bt.muts = append(bt.muts, storage.Mutation{Op: storage.OpPut, Mode: bt.mode, Kind: bt.kind, ID: id, Body: enc})
 		bt.index = append(bt.index, i)
-		seen[id] = true
 	}
 }
 
