@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -117,6 +118,9 @@ func startNode(ctx context.Context, cfg node.Config, logger *slog.Logger) (*node
 	if err := n.Start(ctx); err != nil {
 		if errors.Is(err, node.ErrDataDirLocked) {
 			return nil, fmt.Errorf("%w\nAnother fedsync agent is using %s: stop it first, or give this one its own data directory (fedsync init --data-dir)", err, cfg.DataDir)
+		}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("start: %w\nAnother program listens there: choose another --http-addr (127.0.0.1:0 takes any free port) or raft_addr", err)
 		}
 		return nil, fmt.Errorf("start: %w", err)
 	}

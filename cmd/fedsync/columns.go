@@ -89,19 +89,41 @@ func listTable(kind registry.Kind, items []storage.Stored) (*table, error) {
 			right = append(right, i)
 		}
 	}
+	origins := manyOrigins(items)
+	if origins {
+		header = append([]string{"ORIGIN"}, header...)
+		for i := range right {
+			right[i]++
+		}
+	}
 	t := newTable(header...).alignRight(right...)
 	for _, it := range items {
 		m, err := recordFields(it.Body)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", kind, it.ID, err)
 		}
-		row := make([]string, len(cols))
+		var row []string
+		if origins {
+			row = append(row, string(it.Origin))
+		}
 		for i, c := range cols {
-			row[i] = cell(kind, specs[i], m[c])
+			row = append(row, cell(kind, specs[i], m[c]))
 		}
 		t.add(row...)
 	}
 	return t, nil
+}
+
+// manyOrigins reports whether items come from more than one origin (a
+// county, city or province agent's replicas): ids are then only unique
+// per origin, so the table shows it.
+func manyOrigins(items []storage.Stored) bool {
+	for _, it := range items {
+		if it.Origin != items[0].Origin {
+			return true
+		}
+	}
+	return false
 }
 
 // recordTable renders one record as label / field / value rows; codes get

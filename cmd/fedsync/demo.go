@@ -46,8 +46,9 @@ communities (organizations, activities, projects, backbone talent; about a
 quarter of the communities below target), writes it through the API in
 batches, prints the street's report, and serves until Ctrl-C.
 
-While it runs, every other command works against it: see the examples it
-prints. The temporary data directory is removed on exit unless --keep.`,
+The API listens at --http-addr (default 127.0.0.1:8700; 127.0.0.1:0 takes
+any free port). While it runs, every other command works against it: see the
+examples it prints. The temporary data directory is removed on exit unless --keep.`,
 		Example: `  fedsync demo
   fedsync demo --street 210102002000 --seed 7 --http-addr 127.0.0.1:9700
   fedsync demo --data-dir ./demo --keep

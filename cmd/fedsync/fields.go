@@ -138,6 +138,9 @@ func enumLabel(kind registry.Kind, field, value string) string {
 			}
 		}
 	}
+	if l := registry.UrbanRuralLabel(value); field == "urban_rural" && l != "" {
+		label = l // a plain string field with its own label table
+	}
 	labelCache.Store(key, label)
 	return label
 }

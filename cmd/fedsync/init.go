@@ -33,7 +33,8 @@ a county or district (县/区), a city (市) or the province (省). The area is
 the 12-digit statistical division code and must be in the division data.
 
 init creates DIR and writes DIR/fedsync.toml (defaults, the area, the data
-directory, --http-addr and --raft-addr). Read and adjust it, then start the
+directory, and the addresses: --http-addr for the API, default 127.0.0.1:8700,
+and --raft-addr). Read and adjust it, then start the
 server with ` + "`fedsync agent -config DIR/fedsync.toml`" + `. On its first start a
 street's server writes its communities from the division data.
 

@@ -126,7 +126,7 @@ func hintFor(cmd *cobra.Command, err error) string {
 	switch {
 	case errors.Is(err, client.ErrNoAgent):
 		return "Start one with `fedsync agent -config FILE`, or try `fedsync demo`."
-	case errors.As(err, &ae) && ae.Field != "":
+	case errors.As(err, &ae) && ae.Field != "" && (cmd.Name() == "add" || cmd.Name() == "update"):
 		return fmt.Sprintf("The field %q is set with --%s; see `%s --help`.", ae.Field, flagName(ae.Field), cmd.CommandPath())
 	case errors.As(err, new(*usageError)):
 		return fmt.Sprintf("See `%s --help`.", cmd.CommandPath())
