@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -59,7 +58,7 @@ func (a *hcAdapter) StandardLogger(*hclog.StandardLoggerOptions) *log.Logger {
 	return slog.NewLogLogger(a.l.Handler(), slog.LevelInfo)
 }
 func (a *hcAdapter) StandardWriter(*hclog.StandardLoggerOptions) io.Writer {
-	return writerFunc(func(p []byte) (int, error) { a.l.Info(fmt.Sprintf("%s", p)); return len(p), nil })
+	return writerFunc(func(p []byte) (int, error) { a.l.Info(string(p)); return len(p), nil })
 }
 
 type writerFunc func([]byte) (int, error)

@@ -117,7 +117,7 @@ func (s *Store) AreaCounters(a area.Code) (map[string]int64, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRollup).Cursor()
 		p := []byte(a)
-		for k, v := c.Seek(p); k != nil && len(k) >= 12 && string(k[:12]) == string(a); k, v = c.Next() {
+		for k, v := c.Seek(p); len(k) >= 12 && string(k[:12]) == string(a); k, v = c.Next() {
 			out[string(k[12:])] = int64(binary.BigEndian.Uint64(v))
 		}
 		return nil
