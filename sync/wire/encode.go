@@ -107,6 +107,13 @@ func checkBatch(b *Batch, lim Limits) *RuleError {
 	if _, err := area.Parse(string(b.Sender)); err != nil {
 		return ruleErr(RuleOrigin, "", 0, ErrBadOrigin, "sender: %v", err)
 	}
+	total := 0
+	for i := range b.Ranges {
+		total += len(b.Ranges[i].Entries)
+	}
+	if total > lim.MaxEntries {
+		return ruleErr(RuleSize, "", 0, ErrTooLarge, "%d entries, limit %d", total, lim.MaxEntries)
+	}
 	seen := make(map[area.Code]bool, len(b.Ranges))
 	var c chainer
 	for i := range b.Ranges {

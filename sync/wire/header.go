@@ -8,11 +8,11 @@ import (
 	"fedsync/area"
 )
 
+// Version is the batch format version this build writes and reads.
+const Version = 1
+
 // Header layout constants (format version 1; see doc.go and FORMAT.md).
 const (
-	// Version is the batch format version this build writes and reads.
-	Version = 1
-
 	magic          = "FSB"
 	offVersion     = 3
 	offFlags       = 4

@@ -141,8 +141,8 @@ func TestOneEntryAlwaysFits(t *testing.T) {
 	if _, err := Decode(data, Limits{}); err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	if ratio := float64(max*2) / float64(len(data)); ratio < float64(DefaultLimits().MaxRatio) {
-		t.Logf("ratio only %.0f; the test no longer exercises RatioFreeRaw", ratio)
+	if ratio := float64(max*2) / float64(len(data)); ratio <= float64(DefaultLimits().MaxRatio) {
+		t.Fatalf("ratio only %.0f; the test no longer exercises RatioFreeRaw", ratio)
 	}
 }
 
