@@ -18,11 +18,14 @@ type txState struct {
 	s    *Store
 	tx   *bolt.Tx
 	ctrs *txCounters
-	wms  map[area.Code]*Watermark
+	wms  map[area.Code]*Watermark // read or changed in this transaction
+	// heard lists the origins whose watermark flush writes: those with an
+	// applied entry, or heard from through a valid range.
+	heard map[area.Code]bool
 }
 
 func (s *Store) newTxState(tx *bolt.Tx) *txState {
-	return &txState{s: s, tx: tx, ctrs: newTxCounters(tx), wms: map[area.Code]*Watermark{}}
+	return &txState{s: s, tx: tx, ctrs: newTxCounters(tx), wms: map[area.Code]*Watermark{}, heard: map[area.Code]bool{}}
 }
 
 // watermark returns the (buffered) watermark of origin.
@@ -43,7 +46,8 @@ func (st *txState) watermark(origin area.Code) (*Watermark, error) {
 }
 
 func (st *txState) flush(heard int64) error {
-	for o, w := range st.wms {
+	for o := range st.heard {
+		w := st.wms[o]
 		w.HeardFrom = heard
 		if err := st.tx.Bucket(bucketWM).Put([]byte(o), encodeWatermark(*w)); err != nil {
 			return err
@@ -227,6 +231,7 @@ func (st *txState) write(e Entry, old, rec registry.Record) error {
 		return errors.New("storage: internal: non-consecutive seq")
 	}
 	w.Seq, w.Chain, w.Time = e.Seq, e.Chain, e.Time
+	st.heard[e.Origin] = true
 	rollup.Apply(st.ctrs, old, rec)
 	return nil
 }
