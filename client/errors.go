@@ -18,6 +18,7 @@ type NoAgentError struct {
 	Err  error  // the underlying network error
 }
 
+// Error says where no agent answered and what to do about it.
 func (e *NoAgentError) Error() string {
 	return fmt.Sprintf("no fedsync agent at %s: is `fedsync agent` running? (set --http-addr or %s)", e.Addr, EnvHTTPAddr)
 }
