@@ -92,6 +92,7 @@ func (b *baseline) reset() { b.want = b.s.state() }
 // the API and broken files through `fedsync import`: each is refused with
 // an error that names what is wrong, and the store is left as it was.
 func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, crashStreet)
 	s.start()
 	dir := t.TempDir()

@@ -54,6 +54,7 @@ type snapshot struct {
 // acknowledged was lost, that the store is consistent, and that importing
 // the same file again completes it exactly.
 func TestCrashDuringImport(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, crashStreet)
 	s.start()
 	if n := s.count("org"); n != 0 {
@@ -72,7 +73,9 @@ func TestCrashDuringImport(t *testing.T) {
 	}
 	t.Logf("the interrupted import exited %d: %s", r.code, firstLine(r.stderr))
 
+	restart := time.Now()
 	s.start()
+	t.Logf("restarted agent healthy after %v", time.Since(restart).Round(time.Millisecond))
 	checkAfterRestart(t, s, before)
 
 	r = s.cli("import", file, "--kind", "org", "--batch", crashBatch, "--quiet", "-o", "json")

@@ -12,6 +12,7 @@ import (
 // agent already holds: it must exit non-zero saying the directory is in
 // use, and leave the first agent serving.
 func TestSecondAgentRefused(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, crashStreet)
 	s.start()
 	file := writeOrgCSV(t, t.TempDir(), crashStreet, 100)
