@@ -81,7 +81,33 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
 	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a))
 	root.AddCommand(newVersionCmd(a))
+	addDefaultExamples(root)
 	return root
+}
+
+var completionExamples = map[string]string{
+	"bash":       "  fedsync completion bash > /etc/bash_completion.d/fedsync",
+	"zsh":        `  fedsync completion zsh > "${fpath[1]}/_fedsync"`,
+	"fish":       "  fedsync completion fish > ~/.config/fish/completions/fedsync.fish",
+	"powershell": "  fedsync completion powershell | Out-String | Invoke-Expression",
+}
+
+// addDefaultExamples creates cobra's help and completion commands now,
+// rather than at Execute, so that they too have examples.
+func addDefaultExamples(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  fedsync help org add"
+		case "completion":
+			c.Example = "  fedsync completion bash > /etc/bash_completion.d/fedsync\n  source <(fedsync completion zsh)"
+			for _, sh := range c.Commands() {
+				sh.Example = completionExamples[sh.Name()]
+			}
+		}
+	}
 }
 
 func (a *app) checkOutput() error {
