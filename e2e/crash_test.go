@@ -91,6 +91,38 @@ func TestCrashDuringImport(t *testing.T) {
 		t.Errorf("after the re-run the agent holds %d orgs, want exactly %d", got, crashRows)
 	}
 	requireVerifyOK(t, s)
+	checkCLIViews(t, s, crashRows)
+}
+
+// checkCLIViews checks that `fedsync status -o json` and `fedsync org list
+// --all -o json` both see exactly want orgs, each id once.
+func checkCLIViews(t *testing.T, s *server, want int) {
+	t.Helper()
+	var st status
+	decodeCLI(t, s.cli("status", "-o", "json"), &st)
+	if got := st.Records["org"]; got != int64(want) {
+		t.Errorf("fedsync status -o json: %d orgs, want %d", got, want)
+	}
+	var page listPage
+	decodeCLI(t, s.cli("org", "list", "--all", "-o", "json"), &page)
+	ids := make(map[string]bool, len(page.Items))
+	for _, it := range page.Items {
+		ids[it.ID] = true
+	}
+	if len(page.Items) != want || len(ids) != want {
+		t.Errorf("fedsync org list --all -o json: %d items, %d distinct ids, want %d", len(page.Items), len(ids), want)
+	}
+}
+
+// decodeCLI requires exit code 0 and decodes the JSON on stdout into v.
+func decodeCLI(t *testing.T, r result, v any) {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit code %d, want 0:\n%s", r.code, r)
+	}
+	if err := json.Unmarshal([]byte(r.stdout), v); err != nil {
+		t.Fatalf("decode the JSON output: %v\n%.2000s", err, r)
+	}
 }
 
 // waitMidImport polls the agent's org count until it passes killAfter
