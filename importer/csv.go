@@ -15,9 +15,9 @@ type source interface {
 	// next returns the cells of the next row and its 1-based row number,
 	// io.EOF after the last row. Any other error ends the file.
 	next() (cells []string, line int, err error)
-	// remaining returns the number of rows after those returned so far
-	// (an estimate for progress), or -1 when unknown.
-	remaining() int
+	// remaining returns the number of rows after those returned so far,
+	// or -1 when unknown; exact is false when it is only an estimate.
+	remaining() (n int, exact bool)
 	cells() cellContext
 	close() error
 }
@@ -63,9 +63,9 @@ func (s *csvSource) next() ([]string, int, error) {
 	return rec, line, nil
 }
 
-func (s *csvSource) remaining() int     { return max(s.total-s.read, 0) }
-func (s *csvSource) cells() cellContext { return cellContext{strictWidth: true} }
-func (s *csvSource) close() error       { return nil }
+func (s *csvSource) remaining() (int, bool) { return max(s.total-s.read, 0), true }
+func (s *csvSource) cells() cellContext     { return cellContext{strictWidth: true} }
+func (s *csvSource) close() error           { return nil }
 
 // scanCSV checks that r is UTF-8 and counts its non-empty records (lines
 // outside quoted cells), the way encoding/csv will split them.

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"archive/zip"
 	"bytes"
 	"io"
 	"testing"
@@ -60,6 +61,10 @@ func FuzzCSV(f *testing.F) {
 	})
 }
 
+// FuzzXLSX reads arbitrary workbooks. Input starting with "PK" is a whole
+// file; anything else is the XML of the first sheet inside an otherwise
+// valid workbook, which reaches the row parser far more often than
+// mutated zips do.
 func FuzzXLSX(f *testing.F) {
 	valid := xlsxBytes(f, "Sheet1", [][]any{
 		{"编号", "所属社区", "组织名称", "组织类别", "管理层级", "成立日期", "成员人数", "有无章程", "组织状态"},
@@ -68,8 +73,65 @@ func FuzzXLSX(f *testing.F) {
 	})
 	f.Add(valid)
 	f.Add(valid[:len(valid)/2])
-	f.Add([]byte("PK\x03\x04"))
+	f.Add(zipEntry(f, valid, sheetPath))
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>id</t></is></c></row><row r="3"><c r="A3" t="s"><v>99</v></c></row></sheetData></worksheet>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if !bytes.HasPrefix(data, []byte("PK")) {
+			data = replaceZipEntry(t, valid, sheetPath, data)
+		}
 		readBytes(t, "fuzz.xlsx", data, registry.KindOrg)
 	})
+}
+
+const sheetPath = "xl/worksheets/sheet1.xml"
+
+// zipEntry returns the content of the file name in the zip archive z.
+func zipEntry(t testing.TB, z []byte, name string) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// replaceZipEntry returns a copy of the zip archive z with the file name
+// holding content.
+func replaceZipEntry(t testing.TB, z []byte, name string, content []byte) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == name {
+			_, err = w.Write(content)
+		} else {
+			var rc io.ReadCloser
+			if rc, err = f.Open(); err == nil {
+				_, err = io.Copy(w, rc)
+				rc.Close()
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }

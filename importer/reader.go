@@ -134,8 +134,9 @@ func (r *Reader) readHeader() error {
 		if r.hdr, err = parseHeader(r.kind, cells); err != nil {
 			return fmt.Errorf("row %d: %w", line, err)
 		}
-		r.total = r.src.remaining()
-		if r.total > r.opts.MaxRows {
+		var exact bool
+		r.total, exact = r.src.remaining()
+		if exact && r.total > r.opts.MaxRows {
 			return fmt.Errorf("%w: about %d data rows, more than the limit of %d; split the file", ErrTooLarge, r.total, r.opts.MaxRows)
 		}
 		return nil

@@ -91,11 +91,13 @@ func (s *xlsxSource) next() (cells []string, line int, err error) {
 	return cells, s.row, nil
 }
 
-func (s *xlsxSource) remaining() int {
+// remaining estimates from the sheet's used range, which may run past the
+// last value (formatted empty rows) or be missing.
+func (s *xlsxSource) remaining() (int, bool) {
 	if s.total < 0 {
-		return -1
+		return -1, false
 	}
-	return max(s.total-s.row, 0)
+	return max(s.total-s.row, 0), false
 }
 func (s *xlsxSource) cells() cellContext { return s.cc }
 
