@@ -19,6 +19,7 @@ import (
 const (
 	commandVersion   = 1
 	cmdLocalBatch    = 1
+	cmdRemoteBatch   = 2 // 0x01 0x02 sender(12) then an encoded sync/wire batch
 	maxCommandFields = 1 << 20
 )
 

@@ -29,6 +29,12 @@ type Config struct {
 	// RaftAddr is where raft listens for the node's other servers. Default
 	// 127.0.0.1:8701. A single-server node still binds it.
 	RaftAddr string `toml:"raft_addr"`
+	// SyncAddr is where the node receives its children's change logs
+	// (the upward sync link). Default 127.0.0.1:8702.
+	SyncAddr string `toml:"sync_addr"`
+	// Parent lists the sync addresses of the parent node's servers, tried
+	// in order. Empty for the province (or a node that sends nowhere).
+	Parent []string `toml:"parent"`
 	// Bootstrap makes a fresh server bootstrap a one-voter raft group.
 	// Default true.
 	Bootstrap bool `toml:"bootstrap"`
@@ -69,6 +75,7 @@ func DefaultConfig() Config {
 	return Config{
 		HTTPAddr:          "127.0.0.1:8700",
 		RaftAddr:          "127.0.0.1:8701",
+		SyncAddr:          "127.0.0.1:8702",
 		Bootstrap:         true,
 		SeedCommunities:   true,
 		ApplyTimeout:      Duration{10 * time.Second},
@@ -132,7 +139,15 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data_dir: is required"))
 	}
-	for name, a := range map[string]string{"http_addr": c.HTTPAddr, "raft_addr": c.RaftAddr} {
+	for i, p := range c.Parent {
+		if _, _, err := net.SplitHostPort(p); err != nil {
+			errs = append(errs, fmt.Errorf("parent[%d]: %q is not host:port: %w", i, p, err))
+		}
+	}
+	if len(c.Parent) > 0 && c.Area.Level() == area.LevelProvince {
+		errs = append(errs, errors.New("parent: the province node has no parent"))
+	}
+	for name, a := range map[string]string{"http_addr": c.HTTPAddr, "raft_addr": c.RaftAddr, "sync_addr": c.SyncAddr} {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q is not host:port: %w", name, a, err))
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"fedsync/storage"
+	"fedsync/sync/wire"
 )
 
 var _ raft.FSM = (*fsm)(nil)
@@ -16,7 +17,10 @@ var _ raft.FSM = (*fsm)(nil)
 // restart (raft replays from its last snapshot; NoSnapshotRestoreOnStart
 // keeps our newer file) applies each entry exactly once.
 type fsm struct {
-	store *storage.Store
+	store  *storage.Store
+	limits wire.Limits // for remote batches
+	// applied is called after every applied entry (wakes the sender).
+	applied func()
 }
 
 // applyResult is what Apply returns to the caller of raft.Apply.
@@ -28,6 +32,12 @@ type applyResult struct {
 func (f *fsm) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {
 		return applyResult{}
+	}
+	if f.applied != nil {
+		defer f.applied()
+	}
+	if isRemote(l.Data) {
+		return f.applyRemote(l.Index, l.Data)
 	}
 	c, err := decodeCommand(l.Data)
 	if err != nil {

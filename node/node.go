@@ -24,6 +24,7 @@ import (
 	"fedsync/registry"
 	"fedsync/rollup"
 	"fedsync/storage"
+	"fedsync/sync/wire"
 )
 
 // Version is the binary's version, set by cmd/fedsync.
@@ -56,6 +57,10 @@ type Node struct {
 	ln    net.Listener
 	reg   *prometheus.Registry
 
+	sender     notifier // the upward sender; nil when the node has no parent
+	metrics    *syncMetrics
+	syncLimits wire.Limits
+
 	closers  []func() error // in order of construction; Stop runs them in reverse
 	stopOnce sync.Once
 	stopErr  error
@@ -74,7 +79,7 @@ func New(cfg Config, logger *slog.Logger) (*Node, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Node{cfg: cfg, log: logger.With("server", cfg.Name)}, nil
+	return &Node{cfg: cfg, log: logger.With("server", cfg.Name), metrics: newSyncMetrics(), syncLimits: wire.DefaultLimits()}, nil
 }
 
 // Start opens the store and raft, waits for a leader, seeds the street's
@@ -103,7 +108,7 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.store = st
 	n.closers = append(n.closers, st.Close)
-	n.fsm = &fsm{store: st}
+	n.fsm = &fsm{store: st, limits: n.syncLimits, applied: n.notifySender}
 	if err := n.setupRaft(); err != nil {
 		return err
 	}
@@ -122,6 +127,7 @@ func (n *Node) serveHTTP() error {
 	n.reg = prometheus.NewRegistry()
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.reg.MustRegister(newNodeCollector(n))
+	n.metrics.register(n.reg)
 	acfg := api.DefaultConfig()
 	acfg.Logger = n.log.With("component", "http")
 	acfg.Registry, acfg.Gatherer = n.reg, n.reg
@@ -196,7 +202,10 @@ func (n *Node) Write(ctx context.Context, muts []storage.Mutation) ([]storage.Re
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("apply through raft: %w", err)
 	}
-	res := f.Response().(applyResult)
+	res, ok := f.Response().(applyResult)
+	if !ok {
+		return nil, fmt.Errorf("apply through raft: unexpected response %T", f.Response())
+	}
 	return res.results, res.err
 }
 
