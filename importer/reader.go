@@ -17,9 +17,15 @@ import (
 const maxTitleRows = 5
 
 // Row is one data row of a roster: a validated record, or the error that
-// kept it from becoming one.
+// kept it from becoming one. Cells are trimmed of surrounding spaces, and
+// empty cells leave their field at its zero value.
+//
+// Line is the 1-based row number in the file: the spreadsheet row of an
+// .xlsx, the line on which the record starts in a .csv (the same as the
+// row Excel shows unless a cell holds a line break). The header is row 1
+// unless blank or title rows precede it.
 type Row struct {
-	Line   int             // 1-based row number in the file (the header is row 1 unless title rows precede it)
+	Line   int             // 1-based row number in the file, see above
 	ID     string          // the row's id cell, trimmed; may be "" when Err != nil
 	Record registry.Record // the decoded, validated record; nil when Err != nil
 	Err    error           // a *RowError, or nil
@@ -85,6 +91,9 @@ func Open(path string, kind registry.Kind, opts Options) (*Reader, error) {
 // ra, whose format follows from name's extension.
 func OpenReader(ra io.ReaderAt, size int64, name string, kind registry.Kind, opts Options) (*Reader, error) {
 	opts = opts.withDefaults()
+	if size < 0 {
+		return nil, fmt.Errorf("%s: negative size %d", name, size)
+	}
 	format, err := FormatOf(name)
 	if err != nil {
 		return nil, err

@@ -104,6 +104,9 @@ func (r *Reader) recordError(line int, err error) error {
 }
 
 func (r *Reader) fieldError(line int, field string, err error) error {
+	if field == "(record)" { // registry's name for the record as a whole
+		field = ""
+	}
 	e := &RowError{Line: line, Field: field, Err: err}
 	if i, ok := r.hdr.byKey[field]; ok {
 		e.Column = r.hdr.cols[i].header
