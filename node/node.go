@@ -228,7 +228,29 @@ func (n *Node) Summary(code area.Code, year int) (*rollup.Summary, error) {
 		s, err = rollup.Summarize(c, code, year)
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.Freshness, err = n.freshness(code)
 	return s, err
+}
+
+// freshness lists the watermarks of the origins whose data lies in code's
+// area: origins inside it, and the origin (a street) that contains it.
+func (n *Node) freshness(code area.Code) ([]rollup.Freshness, error) {
+	wms, err := n.store.Watermarks()
+	if err != nil {
+		return nil, err
+	}
+	var out []rollup.Freshness
+	for _, w := range wms {
+		if !code.Contains(w.Origin) && !w.Origin.Contains(code) {
+			continue
+		}
+		out = append(out, rollup.Freshness{Origin: w.Origin, Name: area.Name(w.Origin), Seq: w.Seq,
+			OriginTime: time.Unix(0, w.Time).UTC(), HeardFrom: time.Unix(0, w.HeardFrom).UTC()})
+	}
+	return out, nil
 }
 
 // Verify implements api.Backend.

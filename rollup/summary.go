@@ -1,6 +1,10 @@
 package rollup
 
-import "fedsync/area"
+import (
+	"time"
+
+	"fedsync/area"
+)
 
 // Summary is the answer to "how does this area stand": every figure comes
 // from rollup counters, so its cost depends on the number of areas listed,
@@ -25,6 +29,18 @@ type Summary struct {
 	// BelowTargetCap; BelowTargetTotal has the full count).
 	BelowTarget      []ChildStatus `json:"below_target"`
 	BelowTargetTotal int64         `json:"below_target_total"`
+	// Freshness says, for each origin whose data the answer includes, how
+	// far its log has been applied here (filled by the node).
+	Freshness []Freshness `json:"freshness"`
+}
+
+// Freshness is how current one origin's data is at the answering node.
+type Freshness struct {
+	Origin     area.Code `json:"origin"`
+	Name       string    `json:"name"`
+	Seq        uint64    `json:"seq"`         // highest entry applied
+	OriginTime time.Time `json:"origin_time"` // when the origin wrote entry Seq
+	HeardFrom  time.Time `json:"heard_from"`  // when this node last heard from the origin
 }
 
 // BelowTargetCap bounds Summary.BelowTarget.
