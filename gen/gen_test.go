@@ -3,6 +3,7 @@ package gen
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,26 +34,6 @@ func testStreets(t *testing.T) []area.Code {
 	return streets
 }
 
-func allRecords(r *Roster) []registry.Record {
-	var out []registry.Record
-	for _, x := range r.Communities {
-		out = append(out, x)
-	}
-	for _, x := range r.Orgs {
-		out = append(out, x)
-	}
-	for _, x := range r.Activities {
-		out = append(out, x)
-	}
-	for _, x := range r.Projects {
-		out = append(out, x)
-	}
-	for _, x := range r.Talents {
-		out = append(out, x)
-	}
-	return out
-}
-
 func TestStreetValidates(t *testing.T) {
 	for _, code := range testStreets(t) {
 		ros := Street(code, 42, Options{})
@@ -60,8 +41,11 @@ func TestStreetValidates(t *testing.T) {
 			t.Fatalf("%s: empty kinds: %d communities %d orgs %d activities %d projects %d talents", code,
 				len(ros.Communities), len(ros.Orgs), len(ros.Activities), len(ros.Projects), len(ros.Talents))
 		}
+		if n := len(slices.Collect(ros.All())); n != ros.Len() {
+			t.Fatalf("All yielded %d records, Len is %d", n, ros.Len())
+		}
 		seen := map[string]bool{}
-		for _, rec := range allRecords(&ros) {
+		for rec := range ros.All() {
 			if err := rec.Validate(); err != nil {
 				t.Fatalf("%s: %s %s: %v", code, rec.Kind(), rec.RecordID(), err)
 			}

@@ -8,6 +8,7 @@ package gen
 import (
 	"cmp"
 	"hash/fnv"
+	"iter"
 	"math"
 	"math/rand/v2"
 
@@ -86,6 +87,25 @@ type Roster struct {
 	Talents     []registry.Talent
 	// Below lists the communities generated below target, in code order.
 	Below []area.Code
+}
+
+// All yields every record: communities, then organizations, activities,
+// projects and talents, so that an organization comes before the records
+// that refer to it.
+func (r *Roster) All() iter.Seq[registry.Record] {
+	return func(yield func(registry.Record) bool) {
+		_ = yieldAll(yield, r.Communities) && yieldAll(yield, r.Orgs) && yieldAll(yield, r.Activities) &&
+			yieldAll(yield, r.Projects) && yieldAll(yield, r.Talents)
+	}
+}
+
+func yieldAll[T registry.Record](yield func(registry.Record) bool, recs []T) bool {
+	for _, r := range recs {
+		if !yield(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Len returns the number of records of every kind.

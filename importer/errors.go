@@ -52,6 +52,7 @@ type RowError struct {
 	Err    error  // the cause: a *registry.FieldError or one of the row errors above
 }
 
+// Error names the row and the column, then says what the value must be.
 func (e *RowError) Error() string {
 	where := fmt.Sprintf("row %d", e.Line)
 	switch {
@@ -72,4 +73,5 @@ func (e *RowError) Error() string {
 	return where + ": " + e.Err.Error()
 }
 
+// Unwrap returns the cause, so that errors.Is and errors.As reach it.
 func (e *RowError) Unwrap() error { return e.Err }

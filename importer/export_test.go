@@ -24,24 +24,11 @@ func sampleRecords(t testing.TB) map[registry.Kind][]registry.Record {
 			out[r.Kind()] = append(out[r.Kind()], r)
 		}
 	}
-	for _, r := range ros.Communities {
-		add(r)
-	}
-	for _, r := range ros.Orgs {
-		add(r)
-	}
-	for _, r := range ros.Activities {
-		add(r)
-	}
-	for _, r := range ros.Projects {
-		add(r)
-	}
-	for _, r := range ros.Talents {
-		add(r)
-	}
+	add(slices.Collect(ros.All())...)
 	add(
 		registry.Platform{ID: "p1", AreaCode: "210115101000", Name: "于家房镇社会组织孵化中心", Type: registry.PlatformIncubator, Founded: "2021-06-01"},
 		registry.Platform{ID: "p2", AreaCode: "210115000000", Name: "辽中区社区社会组织联合会", Type: registry.PlatformFederation, Founded: "1999-12-31"},
+		registry.Platform{ID: "p3", AreaCode: "210100000000", Name: `"红星",联合会 'a' =1+1 \ 是`, Type: registry.PlatformFederation, Founded: "1949-10-01"},
 		registry.Registration{ID: "r1", AreaCode: "210115000000", OrgOrigin: "210115101000", Org: "org-210115101200-1",
 			CreditCode: "51210115MJ0000001X", Registered: "2022-01-04", Rating: registry.Rating3A},
 		registry.Registration{ID: "r2", AreaCode: "210115000000", OrgOrigin: "210115101000", Org: "org-210115101200-2",
