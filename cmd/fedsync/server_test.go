@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"fedsync/area"
 	"fedsync/node"
@@ -110,4 +115,74 @@ func TestDemoExit(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, node.ConfigFileName)); err != nil {
 		t.Errorf("demo with --data-dir left no config: %v", err)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestAgentServesUntilCanceled runs `fedsync agent` in-process on a
+// directory made by `fedsync init`, talks to it, refuses a second agent on
+// the same directory, and stops it as SIGINT would.
+func TestAgentServesUntilCanceled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real node")
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	if r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir, "--http-addr", "127.0.0.1:0", "--raft-addr", "127.0.0.1:0"); r.code != 0 {
+		t.Fatalf("init:\n%s", r)
+	}
+	cfg := filepath.Join(dir, node.ConfigFileName)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"agent", "-config", cfg}, strings.NewReader(""), &out, &errb) }()
+	addr := waitFor(t, &out, regexp.MustCompile(`serving the API at (http://\S+)`))
+
+	r := runCLI(t, "", "status", "--http-addr", addr)
+	if r.code != 0 || !strings.Contains(r.stdout, "浑河湾街道") {
+		t.Errorf("status against the agent:\n%s", r)
+	}
+	r = runCLI(t, "", "agent", "-config", cfg)
+	if r.code != exitError || !strings.Contains(r.stderr, "in use") || !strings.Contains(r.stderr, dir) {
+		t.Errorf("second agent on the same data dir:\n%s", r)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(out.String(), "stopping") {
+			t.Errorf("agent exit %d after cancel, want 0\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("agent did not stop within 30s of cancel")
+	}
+}
+
+// waitFor polls w until re matches, returning the first group.
+func waitFor(t *testing.T, w *syncBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(w.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no match for %v within 30s in:\n%s", re, w.String())
+	return ""
 }
