@@ -47,32 +47,34 @@ func readMeet(c Counters, x area.Code) []meetState {
 }
 
 // applyMeetDelta moves community x's meeting contribution from before to
-// after, in x and every ancestor.
+// after (in x, and so in every ancestor).
 func applyMeetDelta(c Counters, x area.Code, before, after meetState) {
 	if before == after {
 		return
 	}
-	anc := x.Ancestors()
 	if before.meets {
-		for _, a := range anc {
-			c.Add(a, DimMeet+"."+before.class+"."+before.key, -1)
-		}
+		c.Add(x, DimMeet+"."+before.class+"."+before.key, -1)
 	}
 	if after.meets {
-		for _, a := range anc {
-			c.Add(a, DimMeet+"."+after.class+"."+after.key, +1)
-		}
+		c.Add(x, DimMeet+"."+after.class+"."+after.key, +1)
 	}
 }
 
 // Map is an in-memory Counters, used to recompute rollups from records.
 type Map map[area.Code]map[string]int64
 
-// Add implements Counters; zero counters are removed.
+// Add implements Counters, adding to a and every ancestor of a; zero
+// counters are removed.
 func (m Map) Add(a area.Code, dim string, delta int64) {
 	if delta == 0 {
 		return
 	}
+	for _, x := range a.Ancestors() {
+		m.addOne(x, dim, delta)
+	}
+}
+
+func (m Map) addOne(a area.Code, dim string, delta int64) {
 	d := m[a]
 	if d == nil {
 		d = map[string]int64{}

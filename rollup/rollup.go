@@ -20,8 +20,14 @@ import (
 )
 
 // Counters is the counter state Apply reads and changes: one int64 per
-// (area, dimension). Add changes exactly one counter; Apply itself spreads a
-// contribution over the ancestors.
+// (area, dimension).
+//
+// Add adds delta to the counter of a AND of every ancestor of a: every
+// contribution counts in its area's whole line of ancestors. Get must see
+// the deltas added at a itself; Apply only reads community counters, which
+// (communities being leaves) nothing below them changes, so an
+// implementation may propagate deltas to ancestors lazily (storage does, at
+// commit).
 type Counters interface {
 	Add(a area.Code, dim string, delta int64)
 	Get(a area.Code, dim string) int64
@@ -94,14 +100,11 @@ func affectedCommunities(old, new registry.Record) []area.Code {
 	return out
 }
 
-// add spreads sign × the record's contributions over its area's ancestors.
+// add adds sign × the record's contributions to its area (and so to its
+// ancestors).
 func add(c Counters, r registry.Record, sign int64) {
-	anc := r.Area().Ancestors()
-	contribute(r, func(dim string, v int64) {
-		for _, a := range anc {
-			c.Add(a, dim, sign*v)
-		}
-	})
+	a := r.Area()
+	contribute(r, func(dim string, v int64) { c.Add(a, dim, sign*v) })
 }
 
 // Contribute calls emit for every (dimension, value) the record adds to the

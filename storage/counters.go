@@ -19,19 +19,21 @@ type ckey struct {
 	dim  string
 }
 
-// txCounters caches the counters one write transaction reads and changes:
-// each is read from bbolt at most once, and each changed one is written
-// once, at flush. A batch of 1,000 records touching the same few hundred
-// counters thus costs a few hundred B-tree operations, not tens of
-// thousands.
+// txCounters caches the counters one write transaction reads and changes.
+// Add records a delta at the area it is given; flush spreads every delta
+// over the area's ancestors and writes each changed counter once. A batch
+// of 1,000 records touching the same few hundred counters thus costs a few
+// hundred B-tree operations, not tens of thousands. Get returns the stored
+// value plus the deltas added at that very area (see rollup.Counters).
 type txCounters struct {
 	b    *bolt.Bucket
 	vals map[ckey]*cval // every counter read or changed
 }
 
-// cval is a counter's current value and whether it changed.
+// cval is a counter's stored value and the delta added at its own area.
 type cval struct {
-	v     int64
+	v     int64 // stored value + delta
+	delta int64
 	dirty bool
 }
 
@@ -52,6 +54,7 @@ func (c *txCounters) load(a area.Code, dim string) *cval {
 func (c *txCounters) Add(a area.Code, dim string, delta int64) {
 	cv := c.load(a, dim)
 	cv.v += delta
+	cv.delta += delta
 	cv.dirty = true
 }
 
@@ -60,6 +63,27 @@ func (c *txCounters) Get(a area.Code, dim string) int64 { return c.load(a, dim).
 // flush writes every changed counter in key order; a counter at zero is
 // deleted, so a stored counter is never zero.
 func (c *txCounters) flush() error {
+	// Spread each area's own delta to its ancestors (read first, so that
+	// every ancestor's stored value is loaded before it is changed).
+	var deltas []struct {
+		k ckey
+		d int64
+	}
+	for k, cv := range c.vals {
+		if cv.dirty && cv.delta != 0 {
+			deltas = append(deltas, struct {
+				k ckey
+				d int64
+			}{k, cv.delta})
+		}
+	}
+	for _, x := range deltas {
+		for _, anc := range x.k.area.Ancestors()[1:] {
+			cv := c.load(anc, x.k.dim)
+			cv.v += x.d
+			cv.dirty = true
+		}
+	}
 	keys := make([]ckey, 0, len(c.vals))
 	for k, cv := range c.vals {
 		if cv.dirty {
@@ -75,7 +99,7 @@ func (c *txCounters) flush() error {
 	for _, k := range keys {
 		cv := c.vals[k]
 		key, v := rollupKey(k.area, k.dim), cv.v
-		cv.dirty = false
+		cv.dirty, cv.delta = false, 0
 		var err error
 		if v == 0 {
 			err = c.b.Delete(key)
