@@ -181,3 +181,27 @@ func TestRemoteConvergence(t *testing.T) {
 		}
 	})
 }
+
+func TestDigestsAgreeAfterReplication(t *testing.T) {
+	street, county := openTest(t), openArea(t, testCounty)
+	cs := communities(t)
+	mustApply(t, street, put(t, ModeCreate, cs[0]), put(t, ModeCreate, org("o1", cs[0].Code, registry.CatCulture)))
+	es := entries(t, street, testStreet, 1)
+	if _, err := county.ApplyRemote(0, testStreet, []RemoteRange{{Origin: testStreet, Entries: es}}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := street.Digests("")
+	b, _ := county.Digests(testStreet)
+	if len(a) != 1 || len(b) != 1 || a[0] != b[0] {
+		t.Fatalf("digests differ:\nstreet %+v\ncounty %+v", a, b)
+	}
+	mustApply(t, street, put(t, ModeUpsert, org("o1", cs[0].Code, registry.CatOther)))
+	a, _ = street.Digests("")
+	if a[0].Digest == b[0].Digest || a[0].Seq != 3 {
+		t.Fatalf("digest after a change: %+v, want a new digest at seq 3", a[0])
+	}
+	c2, err := street.ChainAt(testStreet, 2)
+	if err != nil || c2 != es[1].Chain {
+		t.Fatalf("ChainAt(2): %x %v", c2, err)
+	}
+}
