@@ -1,0 +1,178 @@
+package sender
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fedsync/sync/proto"
+)
+
+// stream is one session's sending state, owned by Run's goroutine.
+type stream struct {
+	s          *Sender
+	sess       proto.Session
+	acks       <-chan received
+	queue      []inflight // batches sent and not yet acknowledged, in order
+	progressed bool       // an ack arrived
+}
+
+// inflight is a batch awaiting its ack.
+type inflight struct {
+	ranges []sentRange
+	sentAt time.Time
+}
+
+// sentRange is one range of an in-flight batch.
+type sentRange struct {
+	o           *origin
+	epoch       uint64
+	first, last uint64
+}
+
+// run streams until the session fails or ctx ends.
+func (st *stream) run(ctx context.Context) error {
+	s := st.s
+	s.refresh()
+	s.refreshOldest()
+	tick := time.NewTicker(s.cfg.Poll)
+	defer tick.Stop()
+	for {
+		if err := st.fill(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case r := <-st.acks:
+			if r.err != nil {
+				return r.err
+			}
+			if err := st.ack(r.ack); err != nil {
+				return err
+			}
+		case <-s.notify:
+			s.refresh()
+		case <-tick.C:
+			s.refresh()
+			s.refreshOldest()
+			if len(st.queue) > 0 && s.cfg.Now().Sub(st.queue[0].sentAt) > s.cfg.AckTimeout {
+				return fmt.Errorf("%w: oldest batch sent %v ago", ErrAckTimeout, s.cfg.Now().Sub(st.queue[0].sentAt).Round(time.Millisecond))
+			}
+		}
+	}
+}
+
+// fill sends batches until MaxInFlight are outstanding or nothing is
+// pending. A source failure is logged and retried on the next wake-up; a
+// Send failure ends the session.
+func (st *stream) fill(ctx context.Context) error {
+	s := st.s
+	for len(st.queue) < s.cfg.MaxInFlight {
+		p, data, err := s.nextBatch()
+		if err != nil {
+			s.recordError("build batch", err)
+			s.log.Error("cannot build a sync batch", "err", err)
+			return nil
+		}
+		if p == nil {
+			return nil
+		}
+		sctx, cancel := context.WithTimeout(ctx, s.cfg.AckTimeout)
+		err = st.sess.Send(sctx, data)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("send batch: %w", err)
+		}
+		st.commit(p, len(data))
+	}
+	return nil
+}
+
+// commit advances the origins of a sent batch and queues it for its ack.
+func (st *stream) commit(p *plan, wireBytes int) {
+	s := st.s
+	b := inflight{sentAt: s.cfg.Now(), ranges: make([]sentRange, len(p.origins))}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, o := range p.origins {
+		r := &p.batch.Ranges[i]
+		o.next, o.prev, o.prevOK = r.Last+1, r.EndChain, true
+		o.sizeSum += uint64(p.sizes[i])
+		o.sizeCount += r.Count()
+		b.ranges[i] = sentRange{o: o, epoch: o.epoch, first: r.First, last: r.Last}
+	}
+	s.rr = p.rrNext
+	st.queue = append(st.queue, b)
+	s.stats.BatchesSent++
+	s.stats.EntriesSent += uint64(p.entries)
+	s.stats.RawBytes += uint64(p.raw)
+	s.stats.WireBytes += uint64(wireBytes)
+	s.stats.InFlight = len(st.queue)
+	s.stats.PeakInFlight = max(s.stats.PeakInFlight, len(st.queue))
+}
+
+// ack matches the next ack to the oldest in-flight batch and applies it
+// range by range.
+func (st *stream) ack(a proto.Ack) error {
+	s := st.s
+	if len(st.queue) == 0 {
+		return fmt.Errorf("%w: an ack with no batch outstanding", ErrProtocol)
+	}
+	b := st.queue[0]
+	st.queue = st.queue[1:]
+	s.count(func(x *Stats) { x.InFlight = len(st.queue) })
+	if a.Error != "" {
+		s.count(func(x *Stats) { x.BatchesRefused++ })
+		return fmt.Errorf("%w: %s (rule %q)", ErrBatchRefused, a.Error, a.Rule)
+	}
+	if len(a.Ranges) != len(b.ranges) {
+		return fmt.Errorf("%w: ack has %d ranges, batch had %d", ErrProtocol, len(a.Ranges), len(b.ranges))
+	}
+	for i, ra := range a.Ranges {
+		if err := st.ackRange(b.ranges[i], ra); err != nil {
+			return err
+		}
+	}
+	st.progressed = true
+	s.mu.Lock()
+	s.link.lastSuccess = s.cfg.Now()
+	s.mu.Unlock()
+	return nil
+}
+
+// ackRange applies the parent's answer for one range. Answers from before
+// the origin's last rewind (an older epoch) are counted and ignored.
+func (st *stream) ackRange(r sentRange, ra proto.RangeAck) error {
+	s, o := st.s, r.o
+	if ra.Origin != o.code {
+		return fmt.Errorf("%w: ack for origin %s where the batch had %s", ErrProtocol, ra.Origin, o.code)
+	}
+	current := r.epoch == o.epoch
+	s.mu.Lock()
+	switch ra.Status {
+	case proto.StatusApplied:
+		s.stats.RangesApplied++
+	case proto.StatusDuplicate:
+		s.stats.RangesDuplicate++
+	case proto.StatusGap:
+		s.stats.RangesGap++
+	case proto.StatusRefused:
+		s.stats.RangesRefused++
+	default:
+		s.mu.Unlock()
+		return fmt.Errorf("%w: unknown range status %q for origin %s", ErrProtocol, ra.Status, o.code)
+	}
+	if current {
+		if ra.Status == proto.StatusApplied || ra.Status == proto.StatusDuplicate {
+			o.advance(ra.Watermark)
+		} else {
+			o.rewind(ra.Watermark)
+		}
+	}
+	s.mu.Unlock()
+	if current && ra.Status == proto.StatusRefused {
+		s.holdBack(o, "refused by parent", fmt.Errorf("seqs %d..%d: %s", r.first, r.last, ra.Error))
+	}
+	return nil
+}
