@@ -182,10 +182,13 @@ func (s *Session) fail(op string, ctx context.Context, err error) error {
 }
 
 // ctxErr prefers ctx's error to err when ctx has ended, since a deadline
-// forced by ctx shows up as a timeout.
+// forced by ctx shows up as a timeout, possibly before ctx reports it.
 func ctxErr(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("%w (%v)", cerr, err)
+	}
+	if dl, ok := ctx.Deadline(); ok && isTimeout(err) && !time.Now().Before(dl) {
+		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
 	}
 	return err
 }

@@ -158,8 +158,13 @@ func (r *frameReader) readControl(want FrameType, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeControl(want, p, v)
+}
+
+// decodeControl decodes the JSON payload p of a control frame of type t.
+func decodeControl(t FrameType, p []byte, v any) error {
 	if err := json.Unmarshal(p, v); err != nil {
-		return protoErr(RulePayload, want, ErrMalformed, "%s payload: %v", want, err)
+		return protoErr(RulePayload, t, ErrMalformed, "%s payload: %v", t, err)
 	}
 	return nil
 }
