@@ -23,6 +23,9 @@ type xlsxSource struct {
 // newXLSX opens the workbook in ra and starts reading sheet ("" = first).
 func newXLSX(ra io.ReaderAt, size int64, sheet string, maxUnzip int64) (s *xlsxSource, err error) {
 	defer recoverInto(&err)
+	if err := checkSheetsWellFormed(ra, size, maxUnzip); err != nil {
+		return nil, err
+	}
 	f, err := excelize.OpenReader(io.NewSectionReader(ra, 0, size), excelize.Options{
 		RawCellValue:   true,
 		UnzipSizeLimit: maxUnzip,

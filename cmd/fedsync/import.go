@@ -34,8 +34,11 @@ func newImportCmd(a *app) *cobra.Command {
 first row names the columns, by JSON field name or Chinese label (组织名称,
 所属社区, ...); title rows above the header are skipped. Every row needs an id.
 
-Rows are checked here first, then sent in batches (--batch, at most 1000) to
-the agent, which checks them again against what it holds. Each refused row
+The whole file is read and every row checked here first: a file that turns
+out damaged half-way (a cut workbook, an unterminated CSV quote) stores
+nothing. The rows are then sent in batches (--batch, at most 1000) to the
+agent, which checks them again against what it holds and applies each batch
+as one durable write. Each refused row
 is reported as "row N: field: rule" with N the row number in the file. At
 the end the counts: created, unchanged, errors.
 
@@ -107,6 +110,7 @@ type importRun struct {
 	size  int
 	recs  []json.RawMessage
 	lines []int // file row of each of recs
+	sent  int   // rows sent so far
 	res   importResult
 	bar   *progressbar.ProgressBar
 }
@@ -118,9 +122,14 @@ func (a *app) runImport(ctx context.Context, c *client.Client, path string, kind
 	}
 	defer r.Close()
 	run := &importRun{c: c, kind: kind, size: f.batch, res: importResult{File: path, Kind: string(kind), Errors: []rowProblem{}}}
-	run.bar = newProgress(a.stderr, r.Total(), "importing "+string(kind), "rows", f.quiet)
-	fatal := run.readAll(ctx, r)
+	run.bar = newProgress(a.stderr, r.Total(), "reading "+path, "rows", f.quiet)
+	fatal := run.readAll(r)
 	_ = run.bar.Finish()
+	if fatal == nil {
+		run.bar = newProgress(a.stderr, len(run.recs), "storing "+string(kind), "rows", f.quiet)
+		fatal = run.sendAll(ctx)
+		_ = run.bar.Finish()
+	}
 	run.res.Duplicates = r.Stats().Duplicates
 	sort.SliceStable(run.res.Errors, func(i, j int) bool { return run.res.Errors[i].Row < run.res.Errors[j].Row })
 	if fatal != nil {
@@ -131,24 +140,27 @@ func (a *app) runImport(ctx context.Context, c *client.Client, path string, kind
 	}
 	switch {
 	case fatal != nil:
-		return fmt.Errorf("import stopped: %w\nRows before the problem were stored; fix the file and import it again (stored rows will show as unchanged)", fatal)
+		if run.sent == 0 {
+			return fmt.Errorf("import stopped: %w\nNothing was stored; fix the file and import it again", fatal)
+		}
+		return fmt.Errorf("import stopped: %w\n%d rows were sent before the problem; import the file again (stored rows will show as unchanged)", fatal, run.sent)
 	case len(run.res.Errors) > 0:
 		return partial("%d of %d rows were refused; fix them and import the file again", len(run.res.Errors), run.res.Rows)
 	}
 	return nil
 }
 
-// readAll reads every row, sending full batches; it returns a fatal error
-// (unreadable file, agent failure) after sending what was read before it.
-func (run *importRun) readAll(ctx context.Context, r *importer.Reader) error {
+// readAll reads and checks every row before anything is sent, so that a
+// file found damaged half-way (a cut CSV quote, a broken sheet) changes
+// nothing stored; it returns such a fatal error.
+func (run *importRun) readAll(r *importer.Reader) error {
 	for {
 		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
 		if err != nil {
-			ferr := run.flush(ctx)
-			if errors.Is(err, io.EOF) {
-				return ferr
-			}
-			return errors.Join(err, ferr)
+			return err
 		}
 		run.res.Rows++
 		_ = run.bar.Add(1)
@@ -162,22 +174,29 @@ func (run *importRun) readAll(ctx context.Context, r *importer.Reader) error {
 			continue
 		}
 		run.recs, run.lines = append(run.recs, body), append(run.lines, row.Line)
-		if len(run.recs) >= run.size {
-			if err := run.flush(ctx); err != nil {
-				return err
-			}
-		}
 	}
 }
 
-// flush sends the pending rows as one batch and counts the outcomes.
-func (run *importRun) flush(ctx context.Context) error {
-	if len(run.recs) == 0 {
-		return nil
+// sendAll sends the rows read in batches of run.size; it stops at the first
+// batch the agent does not answer (not a row refusal: those are counted).
+func (run *importRun) sendAll(ctx context.Context) error {
+	recs, lines := run.recs, run.lines
+	for i := 0; i < len(recs); i += run.size {
+		j := min(i+run.size, len(recs))
+		if err := run.send(ctx, recs[i:j], lines[i:j]); err != nil {
+			return err
+		}
+		run.sent += j - i
+		_ = run.bar.Add(j - i)
 	}
-	results, err := run.c.Batch(ctx, run.kind, client.ModeCreate, run.recs)
+	return nil
+}
+
+// send sends one batch and counts the outcomes.
+func (run *importRun) send(ctx context.Context, recs []json.RawMessage, lines []int) error {
+	results, err := run.c.Batch(ctx, run.kind, client.ModeCreate, recs)
 	if err != nil {
-		return fmt.Errorf("send rows %d to %d: %w", run.lines[0], run.lines[len(run.lines)-1], err)
+		return fmt.Errorf("send rows %d to %d: %w", lines[0], lines[len(lines)-1], err)
 	}
 	for i, res := range results {
 		switch res.Status {
@@ -188,10 +207,9 @@ func (run *importRun) flush(ctx context.Context) error {
 		case client.StatusUnchanged:
 			run.res.Unchanged++
 		default:
-			run.res.Errors = append(run.res.Errors, remoteProblem(run.lines[i], res.Error))
+			run.res.Errors = append(run.res.Errors, remoteProblem(lines[i], res.Error))
 		}
 	}
-	run.recs, run.lines = run.recs[:0], run.lines[:0]
 	return nil
 }
 
