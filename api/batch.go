@@ -160,7 +160,7 @@ func (s *Server) writeBatch(r *http.Request, bt *batch) error {
 		if res[j].Err != nil {
 			s.metrics.wrote(kind, resultRefused)
 			out.Status = BatchError
-			out.Error = recordProblem(r, fmt.Errorf("%s %q: %w", m.Kind, m.ID, res[j].Err))
+			out.Error = recordProblem(r, res[j].Err)
 			continue
 		}
 		o := outcome(m, res[j]) // created, updated or unchanged: the Batch* statuses

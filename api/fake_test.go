@@ -64,7 +64,7 @@ func (f *fakeBackend) apply(m storage.Mutation) storage.Result {
 	old, exists := f.recs[key]
 	switch {
 	case m.Op == storage.OpDelete && !exists:
-		return storage.Result{Err: fmt.Errorf("delete: %w", storage.ErrNotFound)}
+		return storage.Result{Err: fmt.Errorf("%s %q: %w", m.Kind, m.ID, storage.ErrNotFound)}
 	case m.Op == storage.OpDelete:
 		delete(f.recs, key)
 		f.seq++
@@ -72,9 +72,9 @@ func (f *fakeBackend) apply(m storage.Mutation) storage.Result {
 	case exists && bytes.Equal(old.Body, m.Body):
 		return storage.Result{Unchanged: true, Body: old.Body}
 	case exists && m.Mode == storage.ModeCreate:
-		return storage.Result{Err: fmt.Errorf("create: %w", storage.ErrExists)}
+		return storage.Result{Err: fmt.Errorf("%s %q: %w", m.Kind, m.ID, storage.ErrExists)}
 	case !exists && m.Mode == storage.ModeUpdate:
-		return storage.Result{Err: fmt.Errorf("update: %w", storage.ErrNotFound)}
+		return storage.Result{Err: fmt.Errorf("%s %q: %w", m.Kind, m.ID, storage.ErrNotFound)}
 	}
 	f.seq++
 	f.recs[key] = storage.Stored{Kind: m.Kind, Origin: f.area, ID: m.ID, Seq: f.seq,

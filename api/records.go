@@ -137,7 +137,7 @@ func (s *Server) writeOne(ctx context.Context, m storage.Mutation) (storage.Resu
 	res := results[0]
 	if res.Err != nil {
 		s.metrics.wrote(kind, resultRefused)
-		return res, fmt.Errorf("%s %q: %w", m.Kind, m.ID, res.Err)
+		return res, res.Err
 	}
 	s.metrics.wrote(kind, outcome(m, res))
 	return res, nil

@@ -70,14 +70,14 @@ func parseHeader(kind registry.Kind, cells []string) (*header, error) {
 		h.cols = append(h.cols, col)
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%w: unknown column(s) %s; the columns of a %s roster are: %s",
+		return nil, fmt.Errorf("%w: unknown column(s) %s; the columns of the %s roster are: %s",
 			ErrHeader, strings.Join(unknown, ", "), kind, accepted(specs))
 	}
 	if len(twice) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrHeader, strings.Join(twice, "; "))
 	}
 	if missing := h.missing(specs); len(missing) > 0 {
-		return nil, fmt.Errorf("%w: missing required column(s) %s; the columns of a %s roster are: %s",
+		return nil, fmt.Errorf("%w: missing required column(s) %s; the columns of the %s roster are: %s",
 			ErrHeader, strings.Join(missing, ", "), kind, accepted(specs))
 	}
 	h.idCol = h.byKey["id"]
