@@ -43,6 +43,10 @@ type Config struct {
 	SeedCommunities bool `toml:"seed_communities"`
 	// ApplyTimeout bounds one write through raft. Default 10s.
 	ApplyTimeout Duration `toml:"apply_timeout"`
+	// RaftTimeout is raft's heartbeat and election timeout (the leader lease
+	// is half of it). Lower elects faster; higher tolerates slower links
+	// between a node's servers. Default 500ms.
+	RaftTimeout Duration `toml:"raft_timeout"`
 	// SnapshotInterval and SnapshotThreshold tune raft snapshots (defaults
 	// 2m and 8192 entries).
 	SnapshotInterval  Duration `toml:"snapshot_interval"`
@@ -79,6 +83,7 @@ func DefaultConfig() Config {
 		Bootstrap:         true,
 		SeedCommunities:   true,
 		ApplyTimeout:      Duration{10 * time.Second},
+		RaftTimeout:       Duration{500 * time.Millisecond},
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
@@ -151,6 +156,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q is not host:port: %w", name, a, err))
 		}
+	}
+	if c.RaftTimeout.Duration < 50*time.Millisecond {
+		errs = append(errs, errors.New("raft_timeout: must be at least 50ms"))
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))

@@ -41,6 +41,9 @@ func (n *Node) setupRaft() error {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(n.cfg.Name)
 	rc.Logger = newHCLogger(n.log, "raft")
+	rc.HeartbeatTimeout = n.cfg.RaftTimeout.Duration
+	rc.ElectionTimeout = n.cfg.RaftTimeout.Duration
+	rc.LeaderLeaseTimeout = n.cfg.RaftTimeout.Duration / 2
 	rc.SnapshotInterval = n.cfg.SnapshotInterval.Duration
 	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
 	rc.NoSnapshotRestoreOnStart = true // the store file is newer than any snapshot; see fsm
