@@ -51,14 +51,16 @@ const (
 // The link it arrived on is closed.
 type ProtocolError struct {
 	Rule  string    // one of the Rule* constants
-	Frame FrameType // the frame's type byte as read (0 when unknown)
+	Frame FrameType // the frame's type byte as read, known or not
 	Err   error     // wraps one sentinel, with detail
 }
 
+// Error names the rule and the detail.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("link protocol violation (rule %s): %v", e.Rule, e.Err)
 }
 
+// Unwrap returns Err, which wraps the sentinel.
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
 func protoErr(rule string, t FrameType, sentinel error, format string, args ...any) *ProtocolError {

@@ -24,6 +24,7 @@ const (
 	FrameAck     FrameType = 4 // parent → child, one per batch: JSON proto.Ack
 )
 
+// String returns the frame type's name, or "type-N" for an unknown byte.
 func (t FrameType) String() string {
 	switch t {
 	case FrameHello:

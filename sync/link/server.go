@@ -106,22 +106,23 @@ func NewServer(cfg ServerConfig, r proto.Receiver) *Server {
 
 // Serve accepts links on ln until ctx ends or ln is closed, then closes ln
 // and every link it accepted, waits for all their goroutines and returns.
+// Invalid config is reported here, before anything is accepted.
 // It returns nil when ctx ended, and otherwise the error that stopped
 // accepting (for a listener closed by someone else it wraps net.ErrClosed).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	defer ln.Close()
 	if err := s.cfg.Validate(); err != nil {
-		return err
+		return fmt.Errorf("link: serve: %w", err)
 	}
 	if s.recv == nil {
-		return fmt.Errorf("%w: nil Receiver", ErrConfig)
+		return fmt.Errorf("link: serve: %w: nil Receiver", ErrConfig)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	defer wg.Wait() // runs last: links end once cancel runs
+	defer wg.Wait() // runs after cancel: every link's ctx ends, its conn closes
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
-	defer ln.Close()
 
 	err := s.acceptLoop(ctx, ln, &wg)
 	if ctx.Err() != nil {
