@@ -8,6 +8,7 @@ import (
 	"fedsync/registry"
 	"fedsync/rollup"
 	"fedsync/storage"
+	"fedsync/sync/sender"
 )
 
 // Backend is what the HTTP API needs from a node. node.Node implements it;
@@ -45,4 +46,11 @@ type Status struct {
 	DataDir    string              `json:"data_dir"`
 	Records    map[string]int64    `json:"records"` // by kind
 	Watermarks []storage.Watermark `json:"watermarks"`
+	// SyncAddr is where children's sync links connect.
+	SyncAddr string `json:"sync_addr,omitempty"`
+	// Upstream is the state of the link to the parent (nil without one).
+	Upstream *sender.Status `json:"upstream,omitempty"`
+	// Stale lists origins below this node not heard from within the
+	// node's stale_after.
+	Stale []storage.Watermark `json:"stale,omitempty"`
 }

@@ -35,6 +35,9 @@ type Config struct {
 	// Parent lists the sync addresses of the parent node's servers, tried
 	// in order. Empty for the province (or a node that sends nowhere).
 	Parent []string `toml:"parent"`
+	// StaleAfter is how long a child origin may go unheard before status
+	// lists it as stale. Default 15m.
+	StaleAfter Duration `toml:"stale_after"`
 	// Bootstrap makes a fresh server bootstrap a one-voter raft group.
 	// Default true.
 	Bootstrap bool `toml:"bootstrap"`
@@ -84,6 +87,7 @@ func DefaultConfig() Config {
 		SeedCommunities:   true,
 		ApplyTimeout:      Duration{10 * time.Second},
 		RaftTimeout:       Duration{500 * time.Millisecond},
+		StaleAfter:        Duration{15 * time.Minute},
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",

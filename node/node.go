@@ -24,6 +24,7 @@ import (
 	"fedsync/registry"
 	"fedsync/rollup"
 	"fedsync/storage"
+	"fedsync/sync/sender"
 	"fedsync/sync/wire"
 )
 
@@ -57,14 +58,17 @@ type Node struct {
 	ln    net.Listener
 	reg   *prometheus.Registry
 
-	sender     notifier // the upward sender; nil when the node has no parent
+	sender     notifier       // wakes the upward sender; nil when the node has no parent
+	up         *sender.Sender // the upward sender; nil when the node has no parent
+	syncLn     net.Listener
 	metrics    *syncMetrics
 	syncLimits wire.Limits
 
 	closers  []func() error // in order of construction; Stop runs them in reverse
 	stopOnce sync.Once
 	stopErr  error
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // the HTTP server's goroutine
+	syncWG   sync.WaitGroup // the link server's and the sender's goroutines
 }
 
 // New checks the configuration and prepares a node; Start opens it.
@@ -91,7 +95,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.Stop()
 		return err
 	}
-	n.log.Info("fedsync server started", "area", n.cfg.Area, "name", area.Name(n.cfg.Area), "http", n.HTTPAddr(), "raft", n.cfg.RaftAddr)
+	n.log.Info("fedsync server started", "area", n.cfg.Area, "name", area.Name(n.cfg.Area), "http", n.HTTPAddr(), "raft", n.cfg.RaftAddr, "sync", n.SyncAddr(), "parent", n.cfg.Parent)
 	return nil
 }
 
@@ -109,6 +113,9 @@ func (n *Node) start(ctx context.Context) error {
 	n.store = st
 	n.closers = append(n.closers, st.Close)
 	n.fsm = &fsm{store: st, limits: n.syncLimits, applied: n.notifySender}
+	if err := n.setupSender(); err != nil {
+		return err
+	}
 	if err := n.setupRaft(); err != nil {
 		return err
 	}
@@ -118,6 +125,9 @@ func (n *Node) start(ctx context.Context) error {
 		return err
 	}
 	if err := n.seed(ctx); err != nil {
+		return err
+	}
+	if err := n.startSync(); err != nil {
 		return err
 	}
 	return n.serveHTTP()
@@ -273,5 +283,8 @@ func (n *Node) Status() api.Status {
 		}
 	}
 	st.Watermarks, _ = n.store.Watermarks()
+	st.Stale = n.stale(st.Watermarks)
+	st.Upstream = n.SyncStatus()
+	st.SyncAddr = n.SyncAddr()
 	return st
 }

@@ -18,7 +18,7 @@ var testStreet = area.MustParse("210102001000")
 func testConfig(dir string) Config {
 	c := DefaultConfig()
 	c.Area, c.DataDir, c.Name = testStreet, dir, "210102001000-test"
-	c.HTTPAddr, c.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
+	c.HTTPAddr, c.RaftAddr, c.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	return c
 }
 

@@ -1,0 +1,102 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"fedsync/storage"
+	"fedsync/sync/link"
+	"fedsync/sync/sender"
+)
+
+// setupSender prepares the upward sender when the node has a parent. It is
+// created before raft starts so that the FSM can wake it.
+func (n *Node) setupSender() error {
+	if len(n.cfg.Parent) == 0 {
+		return nil
+	}
+	scfg := sender.DefaultConfig()
+	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
+	scfg.Source = n.store
+	scfg.Dialer = &link.Dialer{DialConn: link.TCPDialer(n.cfg.Parent, 5*time.Second)}
+	scfg.Logger = n.log.With("component", "sender")
+	s, err := sender.New(scfg)
+	if err != nil {
+		return fmt.Errorf("upward sender: %w", err)
+	}
+	n.up = s
+	n.sender = s
+	return nil
+}
+
+// startSync serves the sync link for children on SyncAddr and runs the
+// upward sender. Both stop when the node stops.
+func (n *Node) startSync() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := net.Listen("tcp", n.cfg.SyncAddr)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("sync_addr %s: %w", n.cfg.SyncAddr, err)
+	}
+	n.syncLn = ln
+	lcfg := link.DefaultServerConfig()
+	lcfg.Logger = n.log.With("component", "link")
+	srv := link.NewServer(lcfg, n)
+	n.syncWG.Add(1)
+	go func() {
+		defer n.syncWG.Done()
+		if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, net.ErrClosed) {
+			n.log.Error("sync link server stopped", "err", err)
+		}
+	}()
+	if n.up != nil {
+		n.syncWG.Add(1)
+		go func() {
+			defer n.syncWG.Done()
+			if err := n.up.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				n.log.Error("upward sender stopped", "err", err)
+			}
+		}()
+	}
+	n.closers = append(n.closers, func() error {
+		cancel()
+		ln.Close()
+		n.syncWG.Wait()
+		return nil
+	})
+	return nil
+}
+
+// SyncAddr returns the address the sync link listens on ("" before Start).
+func (n *Node) SyncAddr() string {
+	if n.syncLn == nil {
+		return ""
+	}
+	return n.syncLn.Addr().String()
+}
+
+// SyncStatus returns the upward sender's state; nil when the node has no
+// parent.
+func (n *Node) SyncStatus() *sender.Status {
+	if n.up == nil {
+		return nil
+	}
+	st := n.up.Status()
+	return &st
+}
+
+// stale returns the origins below this node not heard from for longer than
+// the configured StaleAfter.
+func (n *Node) stale(wms []storage.Watermark) []storage.Watermark {
+	var out []storage.Watermark
+	limit := time.Now().Add(-n.cfg.StaleAfter.Duration).UnixNano()
+	for _, w := range wms {
+		if w.Origin != n.cfg.Area && w.HeardFrom < limit {
+			out = append(out, w)
+		}
+	}
+	return out
+}

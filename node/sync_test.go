@@ -1,0 +1,61 @@
+package node
+
+import (
+	"context"
+	"maps"
+	"testing"
+	"time"
+
+	"fedsync/area"
+	"fedsync/storage"
+)
+
+// TestChainConverges runs street → county → city in one process over real
+// loopback sockets and checks that the city ends up with the street's
+// counters and that every store verifies.
+func TestChainConverges(t *testing.T) {
+	city := area.MustParse("210100000000")
+	mk := func(a area.Code, name string, parent *Node) *Node {
+		cfg := testConfig(t.TempDir())
+		cfg.Area, cfg.Name, cfg.SyncAddr = a, name, "127.0.0.1:0"
+		if parent != nil {
+			cfg.Parent = []string{parent.SyncAddr()}
+		}
+		return startNode(t, cfg)
+	}
+	top := mk(city, "city", nil)
+	mid := mk(testCounty, "county", top)
+	street := mk(testStreet, "street", mid)
+	comms := area.Children(testStreet)
+	for b := range 5 {
+		var muts []storage.Mutation
+		for i := range 100 {
+			muts = append(muts, orgMut(t, b*100+i, comms[i%len(comms)].Code))
+		}
+		if _, err := street.Write(context.Background(), muts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, _ := street.store.AreaCounters(testStreet)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, _ := top.store.AreaCounters(testStreet)
+		if maps.Equal(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("city did not converge: street status %+v", street.SyncStatus())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, n := range []*Node{street, mid, top} {
+		rep, err := n.Verify(context.Background())
+		if err != nil || !rep.OK {
+			t.Fatalf("%s verify: %v %+v", n.cfg.Name, err, rep)
+		}
+	}
+	sum, err := top.Summary(testStreet, 2023)
+	if err != nil || sum.Orgs.Total != 500 || len(sum.Freshness) == 0 {
+		t.Fatalf("city summary of the street: %v total %d freshness %v", err, sum.Orgs.Total, sum.Freshness)
+	}
+}
