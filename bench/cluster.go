@@ -1,0 +1,183 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"fedsync/area"
+	"fedsync/node"
+	"fedsync/storage"
+)
+
+// cluster is the nodes of one mode's run, each with its own data directory
+// under dir and every address on loopback.
+type cluster struct {
+	dir    string
+	noSync bool
+	log    *slog.Logger
+	topo   topology
+
+	city    *member
+	county  *member // nil in ShapeFlat
+	streets []*member
+}
+
+// member is one node of the cluster.
+type member struct {
+	code area.Code
+	cfg  node.Config
+	n    *node.Node // nil until started
+}
+
+// newCluster prepares the members' configurations; nothing is started.
+// The city's and county's sync addresses are reserved now (a free loopback
+// port each), so that the streets can be configured with their parent's
+// address before the parent runs (catch-up).
+func newCluster(dir string, topo topology, noSync bool, log *slog.Logger) (*cluster, error) {
+	c := &cluster{dir: dir, noSync: noSync, log: log, topo: topo}
+	cityAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	c.city = c.member(topo.city, cityAddr, nil)
+	parent := cityAddr
+	if topo.county != "" {
+		countyAddr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		c.county = c.member(topo.county, countyAddr, []string{cityAddr})
+		parent = countyAddr
+	}
+	for _, s := range topo.streets {
+		c.streets = append(c.streets, c.member(s, "127.0.0.1:0", []string{parent}))
+	}
+	return c, nil
+}
+
+// member returns the configuration of code's node.
+func (c *cluster) member(code area.Code, syncAddr string, parent []string) *member {
+	cfg := node.DefaultConfig()
+	cfg.Area, cfg.Name = code, string(code)+"-bench"
+	cfg.DataDir = filepath.Join(c.dir, string(code))
+	cfg.HTTPAddr, cfg.RaftAddr, cfg.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", syncAddr
+	cfg.Parent = parent
+	cfg.UnsafeNoSync = c.noSync
+	return &member{code: code, cfg: cfg}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("reserve a loopback port: %w", err)
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
+
+// start starts m's node.
+func (c *cluster) start(ctx context.Context, m *member) error {
+	n, err := node.New(m.cfg, c.log)
+	if err != nil {
+		return fmt.Errorf("node %s: %w", m.code, err)
+	}
+	if err := n.Start(ctx); err != nil {
+		return fmt.Errorf("start node %s: %w", m.code, err)
+	}
+	m.n = n
+	return nil
+}
+
+// startAll starts ms concurrently (each waits for its raft leader).
+func (c *cluster) startAll(ctx context.Context, ms []*member) error {
+	errs := make([]error, len(ms))
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		wg.Go(func() { errs[i] = c.start(ctx, m) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// upper returns the city and, in ShapeTree, the county, in start order.
+func (c *cluster) upper() []*member {
+	if c.county == nil {
+		return []*member{c.city}
+	}
+	return []*member{c.city, c.county}
+}
+
+// stop stops every started node, streets first, and removes nothing.
+func (c *cluster) stop() error {
+	var errs []error
+	for _, m := range append(append([]*member(nil), c.streets...), c.county, c.city) {
+		if m != nil && m.n != nil {
+			errs = append(errs, m.n.Stop())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// remove deletes the cluster's data directories.
+func (c *cluster) remove() error { return os.RemoveAll(c.dir) }
+
+// own returns the street's own log head: the seq of its last entry.
+func (m *member) own() uint64 {
+	for _, w := range m.n.Status().Watermarks {
+		if w.Origin == m.code {
+			return w.Seq
+		}
+	}
+	return 0
+}
+
+// heads returns every street's own seq now.
+func (c *cluster) heads() map[area.Code]uint64 {
+	out := make(map[area.Code]uint64, len(c.streets))
+	for _, s := range c.streets {
+		out[s.code] = s.own()
+	}
+	return out
+}
+
+// marks returns the watermarks the city holds, by origin (none before it
+// starts).
+func (c *cluster) marks() map[area.Code]storage.Watermark {
+	if c.city.n == nil {
+		return nil
+	}
+	wms := c.city.n.Status().Watermarks
+	out := make(map[area.Code]storage.Watermark, len(wms))
+	for _, w := range wms {
+		out[w.Origin] = w
+	}
+	return out
+}
+
+// discard is the logger of nodes when the scenario names none.
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// waitFor polls cond every poll until it holds, ctx ends or timeout passes.
+func waitFor(ctx context.Context, poll, timeout time.Duration, what string, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
