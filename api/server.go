@@ -78,6 +78,8 @@ func (s *Server) routes() {
 	s.handle("DELETE /v1/records/{kind}/{id}", s.handleDelete)
 	s.handle("POST /v1/batch", s.handleBatch)
 	s.handle("POST /v1/verify", s.handleVerify)
+	s.handle("GET /v1/sync/digests", s.handleDigests)
+	s.handle("GET /v1/sync/chain/{origin}/{seq}", s.handleChain)
 }
 
 // handlerFunc is a route handler that returns its error instead of

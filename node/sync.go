@@ -7,10 +7,14 @@ import (
 	"net"
 	"time"
 
+	"fedsync/api"
+	"fedsync/area"
 	"fedsync/storage"
 	"fedsync/sync/link"
 	"fedsync/sync/sender"
 )
+
+var _ api.SyncBackend = (*Node)(nil)
 
 // setupSender prepares the upward sender when the node has a parent. It is
 // created before raft starts so that the FSM can wake it.
@@ -99,4 +103,12 @@ func (n *Node) stale(wms []storage.Watermark) []storage.Watermark {
 		}
 	}
 	return out
+}
+
+// Digests implements api.SyncBackend.
+func (n *Node) Digests(a area.Code) ([]storage.OriginDigest, error) { return n.store.Digests(a) }
+
+// ChainAt implements api.SyncBackend.
+func (n *Node) ChainAt(origin area.Code, seq uint64) ([32]byte, error) {
+	return n.store.ChainAt(origin, seq)
 }

@@ -16,6 +16,9 @@ package proto
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 
 	"fedsync/area"
 )
@@ -99,4 +102,31 @@ type Session interface {
 // Dialer opens sessions to the parent.
 type Dialer interface {
 	Dial(ctx context.Context, h Hello) (Session, error)
+}
+
+// markJSON is Mark's JSON form: the chain as 64 hex digits.
+type markJSON struct {
+	Origin area.Code `json:"origin"`
+	Seq    uint64    `json:"seq"`
+	Chain  string    `json:"chain"`
+}
+
+// MarshalJSON writes the chain in hex (a Welcome lists thousands of marks).
+func (m Mark) MarshalJSON() ([]byte, error) {
+	return json.Marshal(markJSON{Origin: m.Origin, Seq: m.Seq, Chain: hex.EncodeToString(m.Chain[:])})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (m *Mark) UnmarshalJSON(b []byte) error {
+	var j markJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	c, err := hex.DecodeString(j.Chain)
+	if err != nil || len(c) != 32 {
+		return fmt.Errorf("mark of %s: chain %q is not 64 hex digits", j.Origin, j.Chain)
+	}
+	m.Origin, m.Seq = j.Origin, j.Seq
+	copy(m.Chain[:], c)
+	return nil
 }
