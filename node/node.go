@@ -138,6 +138,7 @@ func (n *Node) serveHTTP() error {
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.reg.MustRegister(newNodeCollector(n))
 	n.metrics.register(n.reg)
+	n.reg.MustRegister(newSenderCollector(n))
 	acfg := api.DefaultConfig()
 	acfg.Logger = n.log.With("component", "http")
 	acfg.Registry, acfg.Gatherer = n.reg, n.reg

@@ -59,3 +59,39 @@ func TestChainConverges(t *testing.T) {
 		t.Fatalf("city summary of the street: %v total %d freshness %v", err, sum.Orgs.Total, sum.Freshness)
 	}
 }
+
+func TestSyncMetricsExported(t *testing.T) {
+	city := area.MustParse("210100000000")
+	cfg := testConfig(t.TempDir())
+	cfg.Area, cfg.Name = city, "city"
+	top := startNode(t, cfg)
+	scfg := testConfig(t.TempDir())
+	scfg.Parent = []string{top.SyncAddr()}
+	street := startNode(t, scfg)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mfs, err := street.reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, mf := range mfs {
+			if len(mf.Metric) > 0 && mf.Metric[0].Counter != nil {
+				got[mf.GetName()] = mf.Metric[0].Counter.GetValue()
+			} else if len(mf.Metric) > 0 && mf.Metric[0].Gauge != nil {
+				got[mf.GetName()] = mf.Metric[0].Gauge.GetValue()
+			}
+		}
+		// The seeded communities must have been sent and acknowledged.
+		if got["fedsync_sync_sender_entries_total"] > 0 && got["fedsync_sync_sender_backlog_entries"] == 0 && got["fedsync_sync_sender_parent_connected"] == 1 {
+			if got["fedsync_sync_sender_compression_ratio"] <= 1 {
+				t.Fatalf("compression ratio %v, want > 1", got["fedsync_sync_sender_compression_ratio"])
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sender metrics never showed a delivered backlog: %v", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
