@@ -230,6 +230,7 @@ func (s *fakeSession) Send(ctx context.Context, data []byte) error {
 		return nil
 	case act == reorder && s.held == nil:
 		s.held, s.heldAt, s.heldDelay = data, time.Now(), d
+		s.signal()
 		return nil
 	case act == batchErr:
 		s.flushHeld()
