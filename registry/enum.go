@@ -98,6 +98,10 @@ func (e *enumSet[T]) unmarshal(dst *T, data []byte) error {
 	if string(data) == "null" {
 		return nil
 	}
+	if v, ok := e.exact(data); ok { // the canonical form: no allocation, no re-parse
+		*dst = v
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(data, &s); err != nil {
 		return &FieldError{Rule: "must be a JSON string; " + e.rule(), Value: clip(string(data))}
@@ -112,6 +116,20 @@ func (e *enumSet[T]) unmarshal(dst *T, data []byte) error {
 	}
 	*dst = v
 	return nil
+}
+
+// exact matches a JSON string that is exactly one of the ASCII values.
+func (e *enumSet[T]) exact(data []byte) (T, bool) {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return "", false
+	}
+	inner := data[1 : len(data)-1]
+	for _, v := range e.values {
+		if string(inner) == string(v) {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // check is the Validate rule for an enum field: required unless emptyValid,
