@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,10 @@ func TestRunTiny(t *testing.T) {
 			res, err := Run(context.Background(), s, func(l string) { lines = append(lines, l) })
 			if err != nil {
 				t.Fatalf("Run: %v\nprogress:\n%s", err, strings.Join(lines, "\n"))
+			}
+			if testing.Verbose() {
+				b, _ := json.MarshalIndent(res, "", "  ")
+				t.Logf("%s", b)
 			}
 			checkTopology(t, res, shape)
 			seeded := 0

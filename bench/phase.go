@@ -55,7 +55,9 @@ func (r *runner) run(ctx context.Context, dir, mode string, latency bool) (ph *P
 	if ph.CityOrgs != int64(r.s.Entries) {
 		return nil, nil, fmt.Errorf("the city caught up on every watermark but counts %d orgs, want %d", ph.CityOrgs, r.s.Entries)
 	}
-	ph.Links = r.c.links()
+	if ph.Links, err = r.c.links(ctx); err != nil {
+		return nil, nil, err
+	}
 	ph.Memory = readMemory(r.load)
 	if latency {
 		lat, err = r.latency(ctx)

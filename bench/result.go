@@ -59,8 +59,9 @@ type Phase struct {
 	FirstEntry    time.Duration `json:"first_entry_ns,omitempty"`
 	AllDelivering time.Duration `json:"all_delivering_ns,omitempty"`
 
-	// Links are the senders' counters by hop, read when the city had
-	// caught up (they include the seeded communities).
+	// Links are the senders' counters by hop (fedsync_sync_sender_* from
+	// each sending node's /metrics), read when the city had caught up; they
+	// include the seeded communities.
 	Links []Link `json:"links"`
 	// Memory is read when the city had caught up.
 	Memory Memory `json:"memory"`
