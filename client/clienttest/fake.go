@@ -2,7 +2,7 @@
 // that answers the routes of docs/CONTRACTS.md closely enough for tests of
 // the client and of the CLI. It decodes records with registry.Decode and
 // Validate, keeps them per kind and id, pages lists, and answers summary,
-// status and verify with whatever the test sets.
+// status, verify, digests and chains with whatever the test sets.
 package clienttest
 
 import (
@@ -35,6 +35,12 @@ type Fake struct {
 	StatusBody api.Status
 	// VerifyBody answers POST /v1/verify.
 	VerifyBody storage.VerifyReport
+	// DigestsBody answers GET /v1/sync/digests, filtered by the area asked
+	// for (default Area).
+	DigestsBody []storage.OriginDigest
+	// Chains answers GET /v1/sync/chain/{origin}/{seq}: the hex chain hash
+	// of entry seq is Chains[origin][seq-1]; a seq beyond it is a 404.
+	Chains map[area.Code][]string
 	// Check, when set, may refuse a decoded record (as the real agent's
 	// jurisdiction and reference checks do).
 	Check func(kind registry.Kind, rec registry.Record) *Problem
@@ -79,6 +85,8 @@ func (f *Fake) Handler() http.Handler {
 	mux.HandleFunc("PUT /v1/records/{kind}/{id}", f.update)
 	mux.HandleFunc("DELETE /v1/records/{kind}/{id}", f.delete)
 	mux.HandleFunc("POST /v1/batch", f.batch)
+	mux.HandleFunc("GET /v1/sync/digests", f.digests)
+	mux.HandleFunc("GET /v1/sync/chain/{origin}/{seq}", f.chain)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
@@ -384,4 +392,33 @@ func (f *Fake) batch(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	writeJSON(w, 200, out)
+}
+
+func (f *Fake) digests(w http.ResponseWriter, r *http.Request) {
+	a := f.Area
+	if v := r.URL.Query().Get("area"); v != "" {
+		a = area.Code(v)
+	}
+	out := []storage.OriginDigest{}
+	for _, d := range f.DigestsBody {
+		if a.Contains(d.Origin) {
+			out = append(out, d)
+		}
+	}
+	writeJSON(w, 200, out)
+}
+
+func (f *Fake) chain(w http.ResponseWriter, r *http.Request) {
+	origin := area.Code(r.PathValue("origin"))
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil || seq == 0 {
+		writeProblem(w, &Problem{Status: 400, Title: "invalid parameter", Field: "seq", Rule: "must be a positive integer"})
+		return
+	}
+	chains := f.Chains[origin]
+	if seq > uint64(len(chains)) {
+		writeProblem(w, problem(404, "not found", fmt.Sprintf("origin %s seq %d: not found", origin, seq)))
+		return
+	}
+	writeJSON(w, 200, map[string]any{"origin": origin, "seq": seq, "chain": chains[seq-1]})
 }
