@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"fedsync/node"
 )
 
 // Deadlines of the agent harness.
@@ -27,6 +29,7 @@ type server struct {
 	config   string // DIR/fedsync.toml
 	httpAddr string // host:port of the API
 	raftAddr string
+	syncAddr string // host:port children's sync links connect to
 	logPath  string // stdout and stderr of every run, appended
 	runs     int
 
@@ -41,18 +44,13 @@ type agentProc struct {
 }
 
 // newServer runs `fedsync init` for area in a fresh temporary directory on
-// free loopback ports. The agent's log is printed if the test fails.
+// free loopback ports. init has no flag for sync_addr, so the config is
+// then rewritten with a free one: every agent binds its sync address, and
+// the default port would collide between tests running in parallel. The
+// agent's log is printed if the test fails.
 func newServer(t testing.TB, area string) *server {
 	t.Helper()
-	base := t.TempDir()
-	s := &server{
-		t: t, area: area,
-		dataDir:  filepath.Join(base, "data"),
-		httpAddr: freeAddr(t), raftAddr: freeAddr(t),
-		logPath: filepath.Join(base, "agent.log"),
-	}
-	s.config = filepath.Join(s.dataDir, "fedsync.toml")
-	t.Cleanup(s.printLogOnFailure)
+	s := newServerDirs(t, area)
 	r := runCLI(t, "init", "--area", area, "--data-dir", s.dataDir,
 		"--http-addr", s.httpAddr, "--raft-addr", s.raftAddr)
 	if r.code != 0 {
@@ -61,6 +59,23 @@ func newServer(t testing.TB, area string) *server {
 	if _, err := os.Stat(s.config); err != nil {
 		t.Fatalf("fedsync init wrote no config: %v\n%s", err, r)
 	}
+	editConfig(t, s.config, func(c *node.Config) { c.SyncAddr = s.syncAddr })
+	return s
+}
+
+// newServerDirs prepares the paths and free ports of a server of area in
+// a fresh temporary directory, without writing anything there.
+func newServerDirs(t testing.TB, area string) *server {
+	t.Helper()
+	base := t.TempDir()
+	s := &server{
+		t: t, area: area,
+		dataDir:  filepath.Join(base, "data"),
+		httpAddr: freeAddr(t), raftAddr: freeAddr(t), syncAddr: freeAddr(t),
+		logPath: filepath.Join(base, "agent.log"),
+	}
+	s.config = filepath.Join(s.dataDir, node.ConfigFileName)
+	t.Cleanup(s.printLogOnFailure)
 	return s
 }
 

@@ -58,7 +58,7 @@ func otherPortsConfig(t *testing.T, s *server) string {
 		t.Fatal(err)
 	}
 	cfg := string(b)
-	for key, old := range map[string]string{"http_addr": s.httpAddr, "raft_addr": s.raftAddr} {
+	for key, old := range map[string]string{"http_addr": s.httpAddr, "raft_addr": s.raftAddr, "sync_addr": s.syncAddr} {
 		re := regexp.MustCompile(`(?m)^(\s*` + key + `\s*=\s*)"` + regexp.QuoteMeta(old) + `"`)
 		if !re.MatchString(cfg) {
 			t.Fatalf("config %s has no %s = %q:\n%s", s.config, key, old, cfg)
