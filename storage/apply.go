@@ -232,7 +232,7 @@ func (st *txState) write(e Entry, old, rec registry.Record) error {
 	}
 	w.Seq, w.Chain, w.Time = e.Seq, e.Chain, e.Time
 	st.heard[e.Origin] = true
-	rollup.Apply(st.ctrs, old, rec)
+	applyRollup(st, old, rec)
 	return nil
 }
 
@@ -253,3 +253,6 @@ func Owns(l area.Level, k registry.Kind) error {
 	}
 	return nil
 }
+
+// applyRollup moves the counters from old to rec (either may be nil).
+func applyRollup(st *txState, old, rec registry.Record) { rollup.Apply(st.ctrs, old, rec) }

@@ -14,6 +14,7 @@ var (
 	bucketLog    = []byte("log")    // sub-bucket per origin: seq(8, BE) → entry
 	bucketWM     = []byte("wm")     // origin(12) → watermark
 	bucketRollup = []byte("rollup") // area(12) dim → int64 (8, BE)
+	bucketFloor  = []byte("floor")  // origin(12) → seq and chain below the first held log entry (schema 2)
 )
 
 // Keys in bucketMeta.
@@ -25,7 +26,7 @@ var (
 
 // SchemaVersion is the layout version written by this binary. Open migrates
 // older files forward (see migrate.go) and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 func recKey(k registry.Kind, origin area.Code, id string) []byte {
 	b := make([]byte, 0, len(k)+1+12+len(id))

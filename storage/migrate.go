@@ -11,6 +11,12 @@ import (
 // the old file of testdata/ proves the step (see migrate_test.go).
 var migrations = map[uint64]func(*bolt.Tx) error{
 	0: func(*bolt.Tx) error { return nil }, // new file: buckets made by initTx
+	// 1→2: the floor bucket (pruned logs and state transfers). initTx has
+	// already created it; an existing log has no floor (it starts at seq 1).
+	1: func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketFloor)
+		return err
+	},
 }
 
 // migrate brings a file at schema version v up to SchemaVersion.

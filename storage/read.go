@@ -133,9 +133,14 @@ func (s *Store) Watermarks() ([]Watermark, error) {
 }
 
 // Entries calls fn for origin's log entries from seq `from` on, in order,
-// until fn returns false or the log ends.
+// until fn returns false or the log ends. When entries from `from` on are
+// no longer held (pruned, or the origin came by state transfer), it
+// returns a *PrunedError.
 func (s *Store) Entries(origin area.Code, from uint64, fn func(Entry) bool) error {
 	return s.view(func(tx *bolt.Tx) error {
+		if f := getFloor(tx, origin); from <= f.seq {
+			return &PrunedError{Origin: origin, Floor: f.seq}
+		}
 		lb := tx.Bucket(bucketLog).Bucket([]byte(origin))
 		if lb == nil {
 			return nil

@@ -82,7 +82,7 @@ func (s *Store) open() error {
 // initTx creates the buckets of a new file, checks identity and schema of
 // an existing one and migrates it forward.
 func (s *Store) initTx(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketMeta, bucketRec, bucketLog, bucketWM, bucketRollup} {
+	for _, b := range [][]byte{bucketMeta, bucketRec, bucketLog, bucketWM, bucketRollup, bucketFloor} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

@@ -104,7 +104,9 @@ func verifyChains(ctx context.Context, tx *bolt.Tx, rep *VerifyReport) error {
 		}
 		origin := area.Code(name)
 		oc := OriginCheck{Origin: origin, ChainOK: true}
-		var chain [32]byte
+		f := getFloor(tx, origin)
+		chain := f.chain
+		oc.Last = f.seq
 		c := tx.Bucket(bucketLog).Bucket(name).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			rep.Entries++
@@ -116,12 +118,8 @@ func verifyChains(ctx context.Context, tx *bolt.Tx, rep *VerifyReport) error {
 			}
 			if oc.First == 0 {
 				oc.First = e.Seq
-				if e.Seq != 1 {
-					chain = e.Chain // pruned log: trust the first held entry
-					oc.Last = e.Seq
-					continue
-				}
-			} else if e.Seq != oc.Last+1 {
+			}
+			if e.Seq != oc.Last+1 {
 				rep.problem("origin %s: gap after seq %d (next held %d)", origin, oc.Last, e.Seq)
 				oc.ChainOK = false
 			}
