@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,8 @@ type initFlags struct {
 	area     string
 	dataDir  string
 	raftAddr string
+	syncAddr string
+	parent   []string
 	name     string
 }
 
@@ -34,14 +37,22 @@ the 12-digit statistical division code and must be in the division data.
 
 init creates DIR and writes DIR/fedsync.toml (defaults, the area, the data
 directory, and the addresses: --http-addr for the API, default 127.0.0.1:8700,
-and --raft-addr). Read and adjust it, then start the
-server with ` + "`fedsync agent -config DIR/fedsync.toml`" + `. On its first start a
-street's server writes its communities from the division data.
+--raft-addr for the node's other servers, and --sync-addr, where the nodes
+one level below connect to send their change logs). Read and adjust it, then
+start the server with ` + "`fedsync agent -config DIR/fedsync.toml`" + `. On its first
+start a street's server writes its communities from the division data.
+
+Every node but the province's sends its change log, and everything it
+received from below, up to its parent node: give --parent the sync address
+(the parent's --sync-addr) of each of the parent node's servers, one flag
+per server; the server tries them in order. Without --parent the node keeps
+its data to itself until parent is set in the config.
 
 Running init again for the same area changes nothing; a directory that holds
 another area's config is refused.`,
-		Example: `  fedsync init --area 210102001000 --data-dir /var/lib/fedsync
-  fedsync init --area 210102000000 --data-dir ./heping --http-addr 0.0.0.0:8700 --raft-addr 10.0.3.7:8701`,
+		Example: `  fedsync init --area 210102001000 --data-dir /var/lib/fedsync --parent 10.0.3.7:8702
+  fedsync init --area 210102000000 --data-dir ./heping --http-addr 0.0.0.0:8700 \
+      --raft-addr 10.0.3.7:8701 --sync-addr 10.0.3.7:8702 --parent 10.0.1.2:8702 --parent 10.0.1.3:8702`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runInit(cmd, f)
@@ -51,6 +62,8 @@ another area's config is refused.`,
 	fl.StringVar(&f.area, "area", "", "12-digit `CODE` of the area the server serves")
 	fl.StringVar(&f.dataDir, "data-dir", "", "`DIR` for the store, the raft log and the config")
 	fl.StringVar(&f.raftAddr, "raft-addr", node.DefaultConfig().RaftAddr, "`host:port` raft listens on for the node's other servers")
+	fl.StringVar(&f.syncAddr, "sync-addr", node.DefaultConfig().SyncAddr, "`host:port` the sync link listens on for the child nodes' change logs")
+	fl.StringArrayVar(&f.parent, "parent", nil, "sync `ADDR` (host:port) of a server of the parent node; repeat for each server")
 	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
 	_ = cmd.MarkFlagRequired("area")
 	_ = cmd.MarkFlagRequired("data-dir")
@@ -90,17 +103,9 @@ func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
 		}
 		return err
 	}
-	cfg := node.DefaultConfig()
-	cfg.Area, cfg.DataDir, cfg.RaftAddr, cfg.Name = code, dir, f.raftAddr, f.name
-	if cmd.Flags().Changed("http-addr") {
-		cfg.HTTPAddr = hostPort(a.httpAddr)
-	}
-	if cfg.Name == "" {
-		host, _ := os.Hostname()
-		cfg.Name = string(code) + "-" + strings.Split(host, ".")[0]
-	}
-	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
+	cfg, err := initConfig(cmd, a, f, code, dir)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -109,8 +114,83 @@ func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "Initialised a server for %s (%s, %s) in %s.\n", area.Name(code), code, code.Level(), dir)
+	a.syncSteps(cfg)
 	a.nextSteps(cfgPath, cfg.HTTPAddr)
 	return nil
+}
+
+// initConfig builds the config from the flags, naming the flag of every
+// bad value.
+func initConfig(cmd *cobra.Command, a *app, f initFlags, code area.Code, dir string) (node.Config, error) {
+	cfg := node.DefaultConfig()
+	cfg.Area, cfg.DataDir, cfg.RaftAddr, cfg.SyncAddr, cfg.Name = code, dir, f.raftAddr, f.syncAddr, f.name
+	cfg.Parent = f.parent
+	if cmd.Flags().Changed("http-addr") {
+		cfg.HTTPAddr = hostPort(a.httpAddr)
+	}
+	if cfg.Name == "" {
+		host, _ := os.Hostname()
+		cfg.Name = string(code) + "-" + strings.Split(host, ".")[0]
+	}
+	if err := checkAddrFlags(cfg); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, usagef("%v", err)
+	}
+	return cfg, nil
+}
+
+// checkAddrFlags checks the address flags, naming the flag at fault.
+func checkAddrFlags(cfg node.Config) error {
+	var errs []error
+	for _, f := range []struct{ flag, addr string }{
+		{"--http-addr", cfg.HTTPAddr}, {"--raft-addr", cfg.RaftAddr}, {"--sync-addr", cfg.SyncAddr},
+	} {
+		if _, _, err := net.SplitHostPort(f.addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want host:port (%v)", f.flag, f.addr, err))
+		}
+	}
+	for _, p := range cfg.Parent {
+		if _, _, err := net.SplitHostPort(p); err != nil {
+			errs = append(errs, fmt.Errorf("--parent %q: want the host:port of a parent server's sync link (its sync_addr) (%v)", p, err))
+		}
+	}
+	if len(cfg.Parent) > 0 && cfg.Area.Level() == area.LevelProvince {
+		errs = append(errs, fmt.Errorf("--parent: %s is the province; its node has no parent", cfg.Area))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return &usageError{err}
+	}
+	return nil
+}
+
+// syncSteps explains where the new server's change logs go and where its
+// children connect.
+func (a *app) syncSteps(cfg node.Config) {
+	lv := cfg.Area.Level()
+	if lv != area.LevelStreet {
+		fmt.Fprintf(a.stdout, "Children: the %s below it send their change logs to its sync_addr %s;\n  init each of them with --parent %s.\n",
+			childNodes[lv], cfg.SyncAddr, cfg.SyncAddr)
+		if host, _, _ := net.SplitHostPort(cfg.SyncAddr); host == "127.0.0.1" || host == "localhost" {
+			fmt.Fprintln(a.stdout, "  127.0.0.1 takes connections from this host only: for children on other hosts, give --sync-addr HOST:PORT.")
+		}
+	}
+	parent := fmt.Sprintf("%s (%s)", area.Name(cfg.Area.Parent()), cfg.Area.Parent())
+	switch {
+	case len(cfg.Parent) > 0:
+		fmt.Fprintf(a.stdout, "Parent: it sends its change log, and everything it receives from below, to %s at %s.\n",
+			parent, strings.Join(cfg.Parent, ", "))
+	case lv != area.LevelProvince:
+		fmt.Fprintf(a.stdout, "Parent: none yet, so its records stay here. Set parent in the config to the sync_addr\n  of the servers of %s (or init a new directory with --parent ADDR).\n", parent)
+	}
+}
+
+// childNodes names the nodes one level below a level's.
+var childNodes = map[area.Level]string{
+	area.LevelProvince: "city nodes",
+	area.LevelCity:     "county and district nodes",
+	area.LevelCounty:   "street and township nodes",
 }
 
 // existingConfig reports whether path already configures code (done), and
