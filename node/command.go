@@ -20,6 +20,8 @@ const (
 	commandVersion   = 1
 	cmdLocalBatch    = 1
 	cmdRemoteBatch   = 2 // 0x01 0x02 sender(12) then an encoded sync/wire batch
+	cmdPrune         = 3 // 0x01 0x03 origin(12) maxSeq(8) olderThan(8)
+	cmdState         = 4 // 0x01 0x04 sender(12) then an encoded sync/wire state
 	maxCommandFields = 1 << 20
 )
 

@@ -38,6 +38,12 @@ type Config struct {
 	// StaleAfter is how long a child origin may go unheard before status
 	// lists it as stale. Default 15m.
 	StaleAfter Duration `toml:"stale_after"`
+	// Retention is how long log entries the parent has acknowledged are
+	// kept before they are pruned; 0 keeps them forever. A parent that
+	// needs pruned entries receives a state transfer. Default 168h.
+	Retention Duration `toml:"retention"`
+	// RetentionInterval is how often pruning runs. Default 1m.
+	RetentionInterval Duration `toml:"retention_interval"`
 	// Bootstrap makes a fresh server bootstrap a one-voter raft group.
 	// Default true.
 	Bootstrap bool `toml:"bootstrap"`
@@ -88,6 +94,8 @@ func DefaultConfig() Config {
 		ApplyTimeout:      Duration{10 * time.Second},
 		RaftTimeout:       Duration{500 * time.Millisecond},
 		StaleAfter:        Duration{15 * time.Minute},
+		Retention:         Duration{7 * 24 * time.Hour},
+		RetentionInterval: Duration{time.Minute},
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
@@ -163,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if c.RaftTimeout.Duration < 50*time.Millisecond {
 		errs = append(errs, errors.New("raft_timeout: must be at least 50ms"))
+	}
+	if c.Retention.Duration < 0 || c.RetentionInterval.Duration <= 0 {
+		errs = append(errs, errors.New("retention: must not be negative, and retention_interval must be positive"))
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))

@@ -36,8 +36,15 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if f.applied != nil {
 		defer f.applied()
 	}
-	if isRemote(l.Data) {
-		return f.applyRemote(l.Index, l.Data)
+	if len(l.Data) >= 2 && l.Data[0] == commandVersion {
+		switch l.Data[1] {
+		case cmdRemoteBatch:
+			return f.applyRemote(l.Index, l.Data)
+		case cmdState:
+			return f.applyState(l.Index, l.Data)
+		case cmdPrune:
+			return f.applyPrune(l.Index, l.Data)
+		}
 	}
 	c, err := decodeCommand(l.Data)
 	if err != nil {

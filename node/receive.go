@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -57,6 +58,16 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 	if n.raft == nil || n.raft.State() != raft.Leader {
 		return refused(ErrNotLeader)
 	}
+	if wire.IsState(data) {
+		from, _, err := wire.DecodeState(data, n.syncLimits)
+		if err == nil && from != sender {
+			err = fmt.Errorf("state names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction)
+		}
+		if err != nil {
+			return refused(err)
+		}
+		return n.submit(cmdState, sender, data)
+	}
 	b, err := wire.Decode(data, n.syncLimits)
 	if err != nil {
 		return refused(err)
@@ -64,8 +75,14 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 	if b.Sender != sender {
 		return refused(fmt.Errorf("batch names sender %s on a link opened by %s: %w", b.Sender, sender, storage.ErrJurisdiction))
 	}
+	return n.submit(cmdRemoteBatch, sender, data)
+}
+
+// submit applies a checked batch or state through raft and returns the
+// wait function of its Ack.
+func (n *Node) submit(typ byte, sender area.Code, data []byte) func() proto.Ack {
 	cmd := make([]byte, 0, 14+len(data))
-	cmd = append(cmd, commandVersion, cmdRemoteBatch)
+	cmd = append(cmd, commandVersion, typ)
 	cmd = append(cmd, sender...)
 	cmd = append(cmd, data...)
 	start := time.Now()
@@ -121,8 +138,28 @@ func (f *fsm) applyRemote(index uint64, b []byte) remoteResult {
 	return remoteResult{results: res, err: err}
 }
 
-// isRemote reports whether a raft command is a remote batch.
-func isRemote(b []byte) bool { return len(b) >= 2 && b[0] == commandVersion && b[1] == cmdRemoteBatch }
+// applyState installs a state transfer (every server decodes it again).
+func (f *fsm) applyState(index uint64, b []byte) remoteResult {
+	if len(b) < 14 {
+		return remoteResult{err: fmt.Errorf("raft index %d: %w: short state", index, errBadCommand)}
+	}
+	sender, st, err := wire.DecodeState(b[14:], f.limits)
+	if err != nil {
+		return remoteResult{err: fmt.Errorf("raft index %d: %w", index, err)}
+	}
+	res, err := f.store.InstallState(index, sender, st)
+	return remoteResult{results: []storage.RangeResult{res}, err: err}
+}
+
+// applyPrune prunes one origin's log (retention).
+func (f *fsm) applyPrune(index uint64, b []byte) any {
+	if len(b) != 2+12+16 {
+		return applyResult{err: fmt.Errorf("raft index %d: %w: prune", index, errBadCommand)}
+	}
+	origin := area.Code(b[2:14])
+	_, err := f.store.PruneBefore(index, origin, binary.BigEndian.Uint64(b[14:]), int64(binary.BigEndian.Uint64(b[22:])))
+	return applyResult{err: err}
+}
 
 // notifySender wakes the upward sender after an apply (set up in sync.go).
 func (n *Node) notifySender() {

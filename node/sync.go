@@ -57,12 +57,16 @@ func (n *Node) startSync() error {
 		}
 	}()
 	if n.up != nil {
-		n.syncWG.Add(1)
+		n.syncWG.Add(2)
 		go func() {
 			defer n.syncWG.Done()
 			if err := n.up.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				n.log.Error("upward sender stopped", "err", err)
 			}
+		}()
+		go func() {
+			defer n.syncWG.Done()
+			n.runRetention(ctx)
 		}()
 	}
 	n.closers = append(n.closers, func() error {

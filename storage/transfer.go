@@ -246,3 +246,55 @@ func (ts *txState) dropOrigin(origin area.Code) error {
 	}
 	return nil
 }
+
+// PruneBefore prunes origin's log up to the last entry at or below maxSeq
+// whose origin time is before olderThan (Unix ns); the retention of a node
+// whose parent has acknowledged up to maxSeq. It returns the number of
+// entries removed.
+func (s *Store) PruneBefore(raftIndex uint64, origin area.Code, maxSeq uint64, olderThan int64) (int, error) {
+	var upto uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		lb := tx.Bucket(bucketLog).Bucket([]byte(origin))
+		if lb == nil {
+			return nil
+		}
+		c := lb.Cursor()
+		for k, v := c.First(); k != nil && beU64(k) <= maxSeq; k, v = c.Next() {
+			if len(v) < 9 || int64(binary.BigEndian.Uint64(v[1:9])) >= olderThan {
+				break
+			}
+			upto = beU64(k)
+		}
+		return nil
+	})
+	if err != nil || upto == 0 {
+		if err == nil && raftIndex != 0 {
+			err = s.update(func(tx *bolt.Tx) error {
+				if raftIndex <= appliedIn(tx) {
+					return nil
+				}
+				return setApplied(tx, raftIndex)
+			})
+		}
+		return 0, err
+	}
+	return s.Prune(raftIndex, origin, upto)
+}
+
+// FirstHeld returns origin's first held log entry's seq and origin time;
+// ok is false when the log holds none.
+func (s *Store) FirstHeld(origin area.Code) (seq uint64, t int64, ok bool, err error) {
+	err = s.view(func(tx *bolt.Tx) error {
+		lb := tx.Bucket(bucketLog).Bucket([]byte(origin))
+		if lb == nil {
+			return nil
+		}
+		k, v := lb.Cursor().First()
+		if k == nil || len(v) < 9 {
+			return nil
+		}
+		seq, t, ok = beU64(k), int64(binary.BigEndian.Uint64(v[1:9])), true
+		return nil
+	})
+	return seq, t, ok, err
+}

@@ -94,3 +94,25 @@ func TestInstallStateRefusals(t *testing.T) {
 		t.Fatalf("refused states left counters %v", c)
 	}
 }
+
+func TestPruneBefore(t *testing.T) {
+	s := openTest(t)
+	cs := communities(t)
+	for i, ts := range []int64{100, 200, 300, 400} {
+		if _, err := s.ApplyLocal(0, ts, []Mutation{put(t, ModeUpsert, org("o1", cs[0].Code, registry.Categories()[i]))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Acked up to 3, retention keeps entries from time 250 on: prunes 1..2.
+	if n, err := s.PruneBefore(0, testStreet, 3, 250); err != nil || n != 2 {
+		t.Fatalf("PruneBefore: %d %v, want 2", n, err)
+	}
+	if n, _ := s.PruneBefore(0, testStreet, 1, 1000); n != 0 {
+		t.Fatalf("PruneBefore below the floor removed %d", n)
+	}
+	got := entries(t, s, testStreet, 3)
+	if len(got) != 2 || got[0].Seq != 3 {
+		t.Fatalf("entries after pruning: %d from %d", len(got), got[0].Seq)
+	}
+	mustVerify(t, s)
+}
