@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,17 +12,34 @@ import (
 )
 
 func newStatusCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var all bool
+	cmd := &cobra.Command{
 		Use:     "status",
-		Short:   "Show the agent's identity, raft state, records and log heads",
+		Short:   "Show the agent's identity, raft state, records and sync state",
 		GroupID: "reports",
 		Long: `Show what the agent at --http-addr is: its area and server name, version,
 raft state and leader, its data directory, how many records of each kind it
-holds, and for every origin whose log it holds (its own and, at a higher
-level, every node below) the highest sequence number applied, the time of
-that entry and when the origin was last heard from.`,
+holds, and the head of its own change log. Then, when the node has a parent:
+
+  Upstream   the parent node (area, name, the server this one talks to),
+             whether the link is up, the last batch the parent acknowledged,
+             the last error, and the backlog: entries and bytes the parent
+             has not acknowledged yet and the age of the oldest of them; then
+             each origin with a backlog (--all: every origin) with its local
+             seq, the seq the parent acknowledged and the backlog.
+
+and when it has children (a county, city or the province):
+
+  Children   every origin below it whose log it holds: the seq applied
+             here, when the origin wrote that entry, and when this node last
+             heard from it; a warning for each origin not heard from within
+             the node's stale_after (default 15m).
+
+A backlog that keeps growing, or a stale child, means a sync link is down:
+run ` + "`fedsync status`" + ` at the node below to see its last error.`,
 		Example: `  fedsync status
-  fedsync status --http-addr 10.0.3.7:8700 -o json`,
+  fedsync status --http-addr 10.0.3.7:8700 --all
+  fedsync status -o json | jq .upstream.totals`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.client()
@@ -37,12 +53,15 @@ that entry and when the origin was last heard from.`,
 			if a.json() {
 				return printJSON(a.stdout, st)
 			}
-			return printStatus(a, st)
+			return printStatus(a, st, all, time.Now())
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "list every origin under Upstream, not only those with a backlog")
+	return cmd
 }
 
-func printStatus(a *app, st *api.Status) error {
+func printStatus(a *app, st *api.Status, all bool, now time.Time) error {
+	p := &printer{w: a.stdout}
 	t := newTable()
 	t.add("area", areaLabel(string(st.Area)))
 	t.add("level", st.Level)
@@ -51,25 +70,35 @@ func printStatus(a *app, st *api.Status) error {
 	t.add("raft", fmt.Sprintf("%s (leader %s)", st.RaftState, st.Leader))
 	t.add("started", fmtTime(st.Started))
 	t.add("data dir", st.DataDir)
+	if st.SyncAddr != "" {
+		t.add("sync addr", st.SyncAddr+" (children connect here)")
+	}
 	for _, k := range registry.Kinds {
 		if n, ok := st.Records[string(k)]; ok {
 			t.add("records "+string(k), thousands(n))
 		}
 	}
-	if err := t.write(a.stdout); err != nil {
-		return err
+	if own, ok := ownWatermark(st); ok {
+		t.add("own log", fmt.Sprintf("seq %s, last entry %s", thousands(int64(own.Seq)), fmtNanos(own.Time)))
 	}
-	if len(st.Watermarks) == 0 {
-		return nil
+	p.table(t)
+	if st.Upstream != nil {
+		printUpstream(p, st.Upstream, all, now)
 	}
-	fmt.Fprintln(a.stdout)
-	wms := append([]storage.Watermark(nil), st.Watermarks...)
-	sort.Slice(wms, func(i, j int) bool { return wms[i].Origin < wms[j].Origin })
-	w := newTable("ORIGIN", "SEQ", "ENTRY TIME", "LAST HEARD").alignRight(1)
-	for _, m := range wms {
-		w.add(areaLabel(string(m.Origin)), fmt.Sprint(m.Seq), fmtNanos(m.Time), fmtNanos(m.HeardFrom))
+	if st.Level != "" && st.Level != "street" {
+		printChildren(p, st, now)
 	}
-	return w.write(a.stdout)
+	return p.err
+}
+
+// ownWatermark returns the watermark of the node's own origin.
+func ownWatermark(st *api.Status) (storage.Watermark, bool) {
+	for _, w := range st.Watermarks {
+		if w.Origin == st.Area {
+			return w, true
+		}
+	}
+	return storage.Watermark{}, false
 }
 
 func fmtTime(t time.Time) string {
@@ -84,4 +113,42 @@ func fmtNanos(ns int64) string {
 		return "–"
 	}
 	return fmtTime(time.Unix(0, ns))
+}
+
+// fmtAge renders a duration as an operator reads it: 4s, 27m, 3h05m, 2d4h.
+func fmtAge(d time.Duration) string {
+	switch {
+	case d < 0:
+		d = 0
+		fallthrough
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+// ago renders "27m ago", or "–" for a zero time.
+func ago(t time.Time, now time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return fmtAge(now.Sub(t)) + " ago"
+}
+
+// fmtBytes renders a byte count: 512 B, 34.5 KiB, 2.1 MiB.
+func fmtBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 3 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGT"[i])
 }
