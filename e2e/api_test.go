@@ -17,9 +17,46 @@ var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 // status is the part of GET /v1/status the tests read.
 type status struct {
-	Area      string           `json:"area"`
-	RaftState string           `json:"raft_state"`
-	Records   map[string]int64 `json:"records"`
+	Area       string           `json:"area"`
+	RaftState  string           `json:"raft_state"`
+	Records    map[string]int64 `json:"records"`
+	Watermarks []watermark      `json:"watermarks"`
+	Upstream   *upstream        `json:"upstream"` // nil without a parent
+}
+
+// watermark is how far a server has applied one origin's log.
+type watermark struct {
+	Origin string `json:"origin"`
+	Seq    uint64 `json:"seq"`
+}
+
+// upstream is the state of the link to the parent in GET /v1/status.
+type upstream struct {
+	Connected bool   `json:"parent_connected"`
+	Parent    string `json:"parent_area"`
+	LastError string `json:"last_error"`
+	Origins   []struct {
+		Origin  string `json:"origin"`
+		Local   uint64 `json:"local_seq"`
+		Acked   uint64 `json:"acked_seq"`
+		Backlog uint64 `json:"backlog_entries"`
+	} `json:"origins"`
+	Totals struct {
+		Origins int     `json:"origins"`
+		Backlog uint64  `json:"backlog_entries"`
+		Age     float64 `json:"age_seconds"`
+	} `json:"totals"`
+}
+
+// seqOf returns the seq of origin among the status's watermarks (0 when
+// the server holds nothing of it).
+func (st status) seqOf(origin string) uint64 {
+	for _, w := range st.Watermarks {
+		if w.Origin == origin {
+			return w.Seq
+		}
+	}
+	return 0
 }
 
 // storedRecord is one item of GET /v1/records/{kind}.
