@@ -34,6 +34,8 @@ type receiver struct {
 	applied        map[area.Code]int // entries applied per origin: must end equal to the watermark
 	batches        []map[area.Code]uint64
 	maxOutstanding int // most batches of one session received and not yet acked
+
+	workers sync.WaitGroup // the sessions' workers
 }
 
 func newReceiver(s *storage.Store) *receiver {
@@ -170,32 +172,40 @@ func (d *fakeDialer) Dial(ctx context.Context, h proto.Hello) (proto.Session, er
 	if h.Version != proto.Version {
 		return nil, fmt.Errorf("fake link: version %d", h.Version)
 	}
-	return &fakeSession{r: d.r, f: d.f, sender: h.Sender, welcome: d.r.welcome(h),
-		wake: make(chan struct{}, 1), done: make(chan struct{})}, nil
+	s := &fakeSession{r: d.r, f: d.f, sender: h.Sender, welcome: d.r.welcome(h),
+		inbox: make(chan job, 64), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	d.r.workers.Go(s.work)
+	return s, nil
 }
 
 // holdFor is how long a reordered batch waits for the next one before it
 // is delivered alone.
 const holdFor = 3 * time.Millisecond
 
-// fakeSession implements proto.Session. Send applies batches at once (in
-// the caller's goroutine); acks wait in a queue until their delivery time.
+// fakeSession implements proto.Session. Send queues each batch with the
+// fault decided for it; a worker goroutine applies them in order, as a
+// node's raft does, and queues their acks until their delivery time.
 type fakeSession struct {
 	r       *receiver
 	f       *faults
 	sender  area.Code
 	welcome proto.Welcome
-	wake    chan struct{}
-	done    chan struct{}
+	inbox   chan job
+	wake    chan struct{} // an ack was queued or the session broke
+	done    chan struct{} // closed by Close
 	once    sync.Once
 
 	mu          sync.Mutex
 	acks        []timedAck
-	held        []byte // a batch kept back to be delivered after the next
-	heldAt      time.Time
-	heldDelay   time.Duration
 	err         error // the session is broken
 	outstanding int   // batches sent and not yet acked
+}
+
+// job is one batch sent, with its fate.
+type job struct {
+	data  []byte
+	act   action
+	delay time.Duration
 }
 
 type timedAck struct {
@@ -216,65 +226,102 @@ func (s *fakeSession) Send(ctx context.Context, data []byte) error {
 	if s.err != nil {
 		return s.err
 	}
-	select {
-	case <-s.done:
-		return errClosed
-	default:
-	}
 	s.outstanding++
 	s.r.noteOutstanding(s.outstanding)
 	act, d := s.f.decide()
-	switch {
-	case act == drop:
+	if act == drop {
 		s.broken(errDropped)
 		return nil
-	case act == reorder && s.held == nil:
-		s.held, s.heldAt, s.heldDelay = data, time.Now(), d
-		s.signal()
-		return nil
-	case act == batchErr:
-		s.flushHeld()
-		s.push(proto.Ack{Error: "not leader"}, d)
-		return nil
 	}
-	if s.held != nil { // deliver the new batch first, ack in send order
-		held := s.held
-		s.held = nil
-		ackNew := s.r.apply(s.sender, data)
-		s.push(s.r.apply(s.sender, held), s.heldDelay)
-		s.push(ackNew, d)
-	} else {
-		ack := s.r.apply(s.sender, data)
-		if act == duplicate {
-			ack = s.r.apply(s.sender, data)
+	select {
+	case s.inbox <- job{data, act, d}:
+		return nil
+	case <-s.done:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// work applies the session's batches in order until it is closed. A
+// batch to reorder waits for the next, which is applied first; acks still
+// go in send order.
+func (s *fakeSession) work() {
+	var held *job
+	for {
+		var timeout <-chan time.Time
+		if held != nil {
+			timeout = time.After(holdFor)
 		}
-		s.push(ack, d)
+		select {
+		case <-s.done:
+			return
+		case <-timeout:
+			s.run(*held)
+			held = nil
+		case j := <-s.inbox:
+			switch {
+			case j.act == reorder && held == nil:
+				held = &j
+			case held != nil && j.act != batchErr:
+				ackNew := s.apply(j.data)
+				s.push(s.apply(held.data), held.delay)
+				s.push(ackNew, j.delay)
+				held = nil
+			default:
+				if held != nil {
+					s.run(*held)
+					held = nil
+				}
+				s.run(j)
+			}
+			if j.act == cut {
+				s.mu.Lock()
+				s.broken(errCut)
+				s.mu.Unlock()
+			}
+		}
 	}
-	if act == cut {
-		s.broken(errCut)
-	}
-	return nil
 }
 
-// flushHeld delivers a held batch alone. Call with mu held.
-func (s *fakeSession) flushHeld() {
-	if s.held != nil {
-		held := s.held
-		s.held = nil
-		s.push(s.r.apply(s.sender, held), s.heldDelay)
+// run delivers one batch according to its fate.
+func (s *fakeSession) run(j job) {
+	switch j.act {
+	case batchErr:
+		s.push(proto.Ack{Error: "not leader"}, j.delay)
+	case duplicate:
+		s.apply(j.data)
+		s.push(s.apply(j.data), j.delay)
+	default:
+		s.push(s.apply(j.data), j.delay)
 	}
 }
 
-// push queues an ack for delivery after d. Call with mu held.
+// apply applies a batch unless the session broke before it arrived.
+func (s *fakeSession) apply(data []byte) proto.Ack {
+	s.mu.Lock()
+	err := s.err
+	s.mu.Unlock()
+	if err != nil {
+		return proto.Ack{Error: err.Error()}
+	}
+	return s.r.apply(s.sender, data)
+}
+
+// push queues an ack for delivery after d.
 func (s *fakeSession) push(a proto.Ack, d time.Duration) {
-	s.acks = append(s.acks, timedAck{a, time.Now().Add(d)})
-	s.signal()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.acks = append(s.acks, timedAck{a, time.Now().Add(d)})
+		s.signal()
+	}
 }
 
 // broken ends the session: Recv fails, queued acks are lost. Call with mu
 // held.
 func (s *fakeSession) broken(err error) {
-	s.err, s.acks, s.held = err, nil, nil
+	s.err, s.acks = err, nil
 	s.signal()
 }
 
@@ -311,13 +358,9 @@ func (s *fakeSession) Recv(ctx context.Context) (proto.Ack, error) {
 func (s *fakeSession) poll() (proto.Ack, bool, time.Duration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
-		return proto.Ack{}, false, 0, s.err
-	}
-	if len(s.acks) == 0 && s.held != nil && time.Since(s.heldAt) >= holdFor {
-		s.flushHeld()
-	}
 	switch {
+	case s.err != nil:
+		return proto.Ack{}, false, 0, s.err
 	case len(s.acks) > 0 && !time.Now().Before(s.acks[0].at):
 		a := s.acks[0].ack
 		s.acks = s.acks[1:]
@@ -325,8 +368,6 @@ func (s *fakeSession) poll() (proto.Ack, bool, time.Duration, error) {
 		return a, true, 0, nil
 	case len(s.acks) > 0:
 		return proto.Ack{}, false, max(time.Until(s.acks[0].at), time.Microsecond), nil
-	case s.held != nil:
-		return proto.Ack{}, false, holdFor, nil
 	}
 	return proto.Ack{}, false, time.Hour, nil
 }

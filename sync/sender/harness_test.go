@@ -126,6 +126,9 @@ func (h *harness) close() {
 		l.cancel()
 		<-l.done
 	}
+	for _, r := range h.recvs {
+		r.workers.Wait()
+	}
 	for _, s := range h.stores {
 		s.Close()
 	}

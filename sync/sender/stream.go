@@ -15,6 +15,7 @@ type stream struct {
 	acks       <-chan received
 	queue      []inflight // batches sent and not yet acknowledged, in order
 	progressed bool       // an ack arrived
+	lastAck    time.Time  // when the last ack arrived
 }
 
 // inflight is a batch awaiting its ack.
@@ -45,10 +46,7 @@ func (st *stream) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case r := <-st.acks:
-			if r.err != nil {
-				return r.err
-			}
-			if err := st.ack(r.ack); err != nil {
+			if err := st.received(r); err != nil {
 				return err
 			}
 		case <-s.notify:
@@ -56,11 +54,28 @@ func (st *stream) run(ctx context.Context) error {
 		case <-tick.C:
 			s.refresh()
 			s.refreshOldest()
-			if len(st.queue) > 0 && s.cfg.Now().Sub(st.queue[0].sentAt) > s.cfg.AckTimeout {
-				return fmt.Errorf("%w: oldest batch sent %v ago", ErrAckTimeout, s.cfg.Now().Sub(st.queue[0].sentAt).Round(time.Millisecond))
+			if err := st.checkTimeout(); err != nil {
+				return err
 			}
 		}
 	}
+}
+
+// checkTimeout declares the session dead when batches are outstanding and
+// the parent has been silent for AckTimeout: no ack since the oldest was
+// sent, or since the last ack. Acks waiting to be read are not silence.
+func (st *stream) checkTimeout() error {
+	if len(st.queue) == 0 || len(st.acks) > 0 {
+		return nil
+	}
+	since := st.queue[0].sentAt
+	if st.lastAck.After(since) {
+		since = st.lastAck
+	}
+	if d := st.s.cfg.Now().Sub(since); d > st.s.cfg.AckTimeout {
+		return fmt.Errorf("%w: %d batches outstanding, parent silent for %v", ErrAckTimeout, len(st.queue), d.Round(time.Millisecond))
+	}
+	return nil
 }
 
 // fill sends batches until MaxInFlight are outstanding or nothing is
@@ -69,6 +84,9 @@ func (st *stream) run(ctx context.Context) error {
 func (st *stream) fill(ctx context.Context) error {
 	s := st.s
 	for len(st.queue) < s.cfg.MaxInFlight {
+		if err := st.drain(); err != nil {
+			return err
+		}
 		p, data, err := s.nextBatch()
 		if err != nil {
 			s.recordError("build batch", err)
@@ -87,6 +105,29 @@ func (st *stream) fill(ctx context.Context) error {
 		st.commit(p, len(data))
 	}
 	return nil
+}
+
+// drain handles the acks that have arrived, without waiting, so that a
+// long fill does not hold them (and Status) back.
+func (st *stream) drain() error {
+	for {
+		select {
+		case r := <-st.acks:
+			if err := st.received(r); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// received handles one result of the receiver goroutine.
+func (st *stream) received(r received) error {
+	if r.err != nil {
+		return r.err
+	}
+	return st.ack(r.ack)
 }
 
 // commit advances the origins of a sent batch and queues it for its ack.
@@ -121,6 +162,7 @@ func (st *stream) ack(a proto.Ack) error {
 	}
 	b := st.queue[0]
 	st.queue = st.queue[1:]
+	st.lastAck = s.cfg.Now()
 	s.count(func(x *Stats) { x.InFlight = len(st.queue) })
 	if a.Error != "" {
 		s.count(func(x *Stats) { x.BatchesRefused++ })
