@@ -39,7 +39,8 @@ type Fake struct {
 	// for (default Area).
 	DigestsBody []storage.OriginDigest
 	// Chains answers GET /v1/sync/chain/{origin}/{seq}: the hex chain hash
-	// of entry seq is Chains[origin][seq-1]; a seq beyond it is a 404.
+	// of entry seq is Chains[origin][seq-1]; a seq beyond it, or an empty
+	// string (an entry pruned from the log), is a 404.
 	Chains map[area.Code][]string
 	// Check, when set, may refuse a decoded record (as the real agent's
 	// jurisdiction and reference checks do).
@@ -416,7 +417,7 @@ func (f *Fake) chain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chains := f.Chains[origin]
-	if seq > uint64(len(chains)) {
+	if seq > uint64(len(chains)) || chains[seq-1] == "" {
 		writeProblem(w, problem(404, "not found", fmt.Sprintf("origin %s seq %d: not found", origin, seq)))
 		return
 	}
