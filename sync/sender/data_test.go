@@ -140,3 +140,22 @@ func watermark(t tb, s *storage.Store, origin area.Code) uint64 {
 	}
 	return 0
 }
+
+// seed applies an origin's entries to s as its child would have sent them.
+func seed(t tb, s *storage.Store, origin area.Code, es []storage.Entry) {
+	t.Helper()
+	res, err := s.ApplyRemote(0, origin, []storage.RemoteRange{{Origin: origin, Entries: es}})
+	if err != nil || res[0].Status != storage.RangeApplied {
+		t.Fatalf("seed %s with %s: %v %+v", s.Area(), origin, err, res)
+	}
+}
+
+// entriesOf returns origin's whole log in s.
+func entriesOf(t tb, s *storage.Store, origin area.Code) []storage.Entry {
+	t.Helper()
+	var out []storage.Entry
+	if err := s.Entries(origin, 1, func(e storage.Entry) bool { out = append(out, e); return true }); err != nil {
+		t.Fatalf("entries: %v", err)
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,11 +20,14 @@ import (
 // would dominate the test under -race). Entries below pruned[origin] are
 // gone, as after retention.
 type memSource struct {
+	mu     sync.Mutex
 	logs   map[area.Code][]storage.Entry
 	pruned map[area.Code]uint64
 }
 
 func (m *memSource) Watermarks() ([]storage.Watermark, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	var out []storage.Watermark
 	for _, o := range sortedCodes(m.logs) {
 		es := m.logs[o]
@@ -34,8 +38,11 @@ func (m *memSource) Watermarks() ([]storage.Watermark, error) {
 }
 
 func (m *memSource) Entries(origin area.Code, from uint64, fn func(storage.Entry) bool) error {
+	m.mu.Lock()
 	from = max(from, m.pruned[origin], 1)
-	for _, e := range m.logs[origin][min(from-1, uint64(len(m.logs[origin]))):] {
+	es := m.logs[origin][min(from-1, uint64(len(m.logs[origin]))):]
+	m.mu.Unlock()
+	for _, e := range es {
 		if !fn(e) {
 			return nil
 		}

@@ -105,10 +105,10 @@ type faults struct {
 	mu  sync.Mutex
 	rng *rand.Rand
 	on  bool
-	// Probabilities per batch (drop, dup, reorder, cut, batchErr) and per
-	// dial (dialErr); jitter is the most a random ack delay adds.
-	drop, dup, reorder, cut, batchErr, dialErr float64
-	jitter                                     time.Duration
+	// Probabilities per batch (drop, dup, reorder, cut, batchErr, stall)
+	// and per dial (dialErr); jitter is the most a random ack delay adds.
+	drop, dup, reorder, cut, batchErr, stall, dialErr float64
+	jitter                                            time.Duration
 	// delay is added to every ack, faults on or off.
 	delay time.Duration
 }
@@ -122,6 +122,7 @@ const (
 	reorder
 	cut
 	batchErr
+	stall // the batch applies, then the parent falls silent: no more acks
 )
 
 func (f *faults) set(on bool) {
@@ -144,7 +145,7 @@ func (f *faults) decide() (action, time.Duration) {
 	for _, c := range []struct {
 		a action
 		p float64
-	}{{drop, f.drop}, {duplicate, f.dup}, {reorder, f.reorder}, {cut, f.cut}, {batchErr, f.batchErr}} {
+	}{{drop, f.drop}, {duplicate, f.dup}, {reorder, f.reorder}, {cut, f.cut}, {batchErr, f.batchErr}, {stall, f.stall}} {
 		if p < c.p {
 			return c.a, d
 		}
@@ -197,6 +198,7 @@ type fakeSession struct {
 
 	mu          sync.Mutex
 	acks        []timedAck
+	silent      bool  // acks are no longer delivered
 	err         error // the session is broken
 	outstanding int   // batches sent and not yet acked
 }
@@ -292,6 +294,11 @@ func (s *fakeSession) run(j job) {
 	case duplicate:
 		s.apply(j.data)
 		s.push(s.apply(j.data), j.delay)
+	case stall:
+		s.apply(j.data)
+		s.mu.Lock()
+		s.silent = true
+		s.mu.Unlock()
 	default:
 		s.push(s.apply(j.data), j.delay)
 	}
@@ -312,7 +319,7 @@ func (s *fakeSession) apply(data []byte) proto.Ack {
 func (s *fakeSession) push(a proto.Ack, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err == nil {
+	if s.err == nil && !s.silent {
 		s.acks = append(s.acks, timedAck{a, time.Now().Add(d)})
 		s.signal()
 	}

@@ -36,6 +36,7 @@ type harness struct {
 	stores map[area.Code]*storage.Store
 	recvs  map[area.Code]*receiver
 	links  []*link
+	closed bool
 }
 
 // link is one child's Sender to its parent.
@@ -121,7 +122,12 @@ func (h *harness) bounce(l *link) {
 	h.start(l)
 }
 
+// close stops every Run and closes the stores; it may be called again.
 func (h *harness) close() {
+	if h.closed {
+		return
+	}
+	h.closed = true
 	for _, l := range h.links {
 		l.cancel()
 		<-l.done

@@ -129,15 +129,6 @@ func TestCountyForwards(t *testing.T) {
 	}
 }
 
-func entriesOf(t tb, s *storage.Store, origin area.Code) []storage.Entry {
-	t.Helper()
-	var out []storage.Entry
-	if err := s.Entries(origin, 1, func(e storage.Entry) bool { out = append(out, e); return true }); err != nil {
-		t.Fatalf("entries: %v", err)
-	}
-	return out
-}
-
 func sameEntry(a, b storage.Entry) bool {
 	return a.Origin == b.Origin && a.Seq == b.Seq && a.Time == b.Time && a.Kind == b.Kind && a.ID == b.ID &&
 		a.Op == b.Op && string(a.Body) == string(b.Body) && a.Chain == b.Chain
