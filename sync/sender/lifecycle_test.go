@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"fedsync/area"
+	"fedsync/sync/proto"
 	"fedsync/sync/sender"
+	"fedsync/sync/wire"
 )
 
 // TestOutageStatus: while the parent is unreachable the sender keeps
@@ -120,5 +122,97 @@ func TestRunStops(t *testing.T) {
 	})
 	if st := l.sender.Status(); st.Connected {
 		t.Errorf("status after Run returned: connected")
+	}
+}
+
+// TestOverlappingSenders: two Senders of the same node run at once (an old
+// leader not yet stopped beside the new one). The parent gets each entry
+// from both, applies it once, and each sender skips ahead when the parent
+// holds more than it sent.
+func TestOverlappingSenders(t *testing.T) {
+	h := newHarness(t, t.TempDir(), 15)
+	defer h.close()
+	r := rand.New(rand.NewPCG(15, 15))
+	small := func(c *sender.Config) { c.MaxBatchEntries, c.PerOriginQuantum = 5, 5 }
+	a, b := h.connect(street1, county, small), h.connect(street1, county, small)
+	for range 5 {
+		write(t, h.store(street1), randomMuts(t, r, street1, 30))
+		a.sender.Notify()
+		b.sender.Notify()
+	}
+	waitFor(t, 10*time.Second, h.converged)
+	for _, l := range []*link{a, b} {
+		waitFor(t, 5*time.Second, func() error { return backlogZero(l.sender.Status()) })
+	}
+	if sa, sb := a.sender.Stats(), b.sender.Stats(); sa.RangesDuplicate+sb.RangesDuplicate+sa.RangesGap+sb.RangesGap == 0 {
+		t.Logf("no overlap observed: %+v %+v", sa, sb)
+	}
+	h.sameCounters(street1)
+	h.verifyAll()
+}
+
+// scripted is a Session whose acks come from a function of the batch.
+type scripted struct {
+	welcome proto.Welcome
+	answer  func(b *wire.Batch) []proto.Ack
+	acks    chan proto.Ack
+	done    chan struct{}
+}
+
+func (s *scripted) Welcome() proto.Welcome { return s.welcome }
+func (s *scripted) Close() error           { close(s.done); return nil }
+func (s *scripted) Send(_ context.Context, data []byte) error {
+	b, err := wire.Decode(data, wire.Limits{})
+	if err != nil {
+		return err
+	}
+	for _, a := range s.answer(b) {
+		s.acks <- a
+	}
+	return nil
+}
+func (s *scripted) Recv(ctx context.Context) (proto.Ack, error) {
+	select {
+	case a := <-s.acks:
+		return a, nil
+	case <-s.done:
+		return proto.Ack{}, errClosed
+	case <-ctx.Done():
+		return proto.Ack{}, ctx.Err()
+	}
+}
+
+type scriptedDialer func(b *wire.Batch) []proto.Ack
+
+func (d scriptedDialer) Dial(context.Context, proto.Hello) (proto.Session, error) {
+	return &scripted{welcome: proto.Welcome{Version: proto.Version, Receiver: county}, answer: d,
+		acks: make(chan proto.Ack, 16), done: make(chan struct{})}, nil
+}
+
+// TestProtocolViolations: acks that do not match the batches sent end the
+// session with ErrProtocol.
+func TestProtocolViolations(t *testing.T) {
+	ok := func(b *wire.Batch) proto.Ack {
+		return proto.Ack{Ranges: []proto.RangeAck{{Origin: b.Ranges[0].Origin, Status: proto.StatusApplied, Watermark: b.Ranges[0].Last}}}
+	}
+	cases := map[string]scriptedDialer{
+		"extra ack":      func(b *wire.Batch) []proto.Ack { return []proto.Ack{ok(b), ok(b)} },
+		"other origin":   func(b *wire.Batch) []proto.Ack { a := ok(b); a.Ranges[0].Origin = street2; return []proto.Ack{a} },
+		"missing range":  func(b *wire.Batch) []proto.Ack { return []proto.Ack{{}} },
+		"unknown status": func(b *wire.Batch) []proto.Ack { a := ok(b); a.Ranges[0].Status = "maybe"; return []proto.Ack{a} },
+	}
+	for name, d := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, t.TempDir(), 16)
+			defer h.close()
+			write(t, h.store(street1), communityPuts(t, street1))
+			l := h.connect(street1, county, func(c *sender.Config) { c.Dialer, c.MaxInFlight = d, 1 })
+			waitFor(t, 5*time.Second, func() error {
+				if st := l.sender.Status(); !strings.Contains(st.LastError, sender.ErrProtocol.Error()) {
+					return fmt.Errorf("last error %q", st.LastError)
+				}
+				return nil
+			})
+		})
 	}
 }
