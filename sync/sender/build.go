@@ -1,8 +1,10 @@
 package sender
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"fedsync/area"
 	"fedsync/storage"
@@ -167,14 +169,20 @@ func (p *plan) add(c *cand, prev [32]byte, entries []storage.Entry, size int) {
 	p.sizes[c.idx] += size
 }
 
-// missing notes that the source has no entry where o must continue; o is
-// skipped until its source watermark moves. Retention and state transfer
-// (DESIGN §6) will resolve it.
-func (s *Sender) missing(o *origin, from uint64) {
-	o.missingAt = o.local
-	s.log.Warn("source lacks entries the parent needs; origin skipped until new entries arrive",
-		"origin", string(o.code), "seq", from, "local", o.local, "acked", o.acked)
-	s.count(func(st *Stats) { st.Missing++ })
+// missing notes that the source has no entry seq where o must continue;
+// o is skipped until its source watermark moves. A state transfer (DESIGN
+// §6) resolves it. Each seq is logged at WARN once.
+func (s *Sender) missing(o *origin, seq uint64) {
+	s.mu.Lock()
+	o.missingAt, o.missingSeq = o.local, seq
+	s.stats.Missing++
+	s.mu.Unlock()
+	level := slog.LevelDebug
+	if o.logged != seq {
+		level, o.logged = slog.LevelWarn, seq
+	}
+	s.log.Log(context.Background(), level, "source lacks entries the parent needs; origin skipped until new entries arrive",
+		"origin", string(o.code), "seq", seq, "local", o.local, "acked", o.acked)
 }
 
 // holdBack keeps o's entries from being sent for a jittered backoff after

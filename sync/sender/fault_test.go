@@ -133,6 +133,9 @@ func TestMissingEntries(t *testing.T) {
 	if n := l.sender.Stats().Missing; n != 1 {
 		t.Fatalf("missing reported %d times without new entries: want once", n)
 	}
+	if o := l.sender.Status().Origins[0]; o.Origin != street1 || o.MissingSeq != 1 || o.Backlog != 15 {
+		t.Errorf("status: %+v, want street 1 missing seq 1", o)
+	}
 	src.mu.Lock()
 	src.logs[street1] = log1
 	src.mu.Unlock()

@@ -23,6 +23,10 @@ type origin struct {
 	sizeCount   uint64 // entries read
 	refusals    uint64
 	lastRefusal string
+	// missingAt is the source watermark at which the source had no entry
+	// missingSeq that the parent needs; the origin is skipped until the
+	// watermark moves (0: not stuck).
+	missingAt, missingSeq uint64
 
 	// Run's goroutine only.
 	next    uint64   // next seq to send
@@ -31,9 +35,7 @@ type origin struct {
 	epoch   uint64    // bumped on every rewind; acks of older epochs are ignored
 	retryAt time.Time // after a refusal: not sent before
 	strikes int       // consecutive refusals, the backoff exponent
-	// missingAt is the source watermark at which the source had no entry
-	// next; the origin is skipped until the watermark moves (0: not stuck).
-	missingAt uint64
+	logged  uint64    // the missing seq last logged at WARN
 }
 
 // pending reports whether o has entries to send now.
@@ -46,7 +48,7 @@ func (o *origin) pending(now time.Time) bool {
 func (o *origin) reset(seq uint64, chain [32]byte) {
 	o.acked, o.next, o.prev, o.prevOK = seq, seq+1, chain, true
 	o.epoch++
-	o.missingAt = 0
+	o.missingAt, o.missingSeq = 0, 0
 }
 
 // rewind makes o resend from the parent's watermark wm (or acked, if
@@ -120,7 +122,7 @@ func (s *Sender) refresh() {
 		o := s.lookup(w.Origin)
 		o.local = w.Seq
 		if o.missingAt != 0 && o.missingAt != w.Seq {
-			o.missingAt = 0
+			o.missingAt, o.missingSeq = 0, 0
 		}
 	}
 }

@@ -45,6 +45,10 @@ type OriginStatus struct {
 	LastRefusal string    `json:"last_refusal,omitempty"`
 	// HeldUntil is set while the origin waits after a refusal.
 	HeldUntil time.Time `json:"held_until,omitzero"`
+	// MissingSeq is the seq of an entry the parent needs (to continue, or
+	// for its chain) that this node's log no longer holds (pruned); the
+	// origin waits for a state transfer or new entries. 0 when none.
+	MissingSeq uint64 `json:"missing_seq,omitempty"`
 }
 
 // Totals sum the origins.
@@ -112,7 +116,7 @@ func (s *Sender) Status() Status {
 	}
 	avg := s.averageSize()
 	for _, o := range s.order {
-		os := OriginStatus{Origin: o.code, Local: o.local, Acked: o.acked, Refusals: o.refusals, LastRefusal: o.lastRefusal}
+		os := OriginStatus{Origin: o.code, Local: o.local, Acked: o.acked, Refusals: o.refusals, LastRefusal: o.lastRefusal, MissingSeq: o.missingSeq}
 		os.Backlog, os.BacklogBytes = o.backlog(avg)
 		if os.Backlog > 0 && o.oldestSeq == o.acked+1 && o.oldestTime != 0 {
 			os.Oldest = time.Unix(0, o.oldestTime).UTC()
