@@ -96,6 +96,9 @@ func (f *federation) checkReplicas() {
 		for _, s := range f.county[i] {
 			path := "/v1/sync/digests?area=" + s.area
 			want := s.digests(path)
+			if len(want) != 1 || want[0].Origin != s.area || want[0].Records == 0 {
+				f.t.Errorf("%s at the street itself: got %+v, want one digest of its own origin with records", path, want)
+			}
 			for _, up := range []*server{c, f.city} {
 				if got := up.digests(path); !reflect.DeepEqual(got, want) {
 					f.t.Errorf("%s at %s: got %+v, want the street's own %+v", path, up.area, got, want)

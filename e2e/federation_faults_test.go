@@ -48,10 +48,13 @@ func testCountyKilled(t *testing.T, k fedKnobs) {
 	county.kill()
 	killed := time.Now()
 	t.Logf("killed county %s mid-stream (%d entries written so far)", names([]*server{county}), w.entries.Load())
+	// Keep the county down for a quarter of the writing, and until its
+	// streets report it gone with entries waiting.
 	for _, s := range below {
-		waitUpstream(t, s, "parent gone and a backlog", k.Converge, func(up *upstream) bool {
-			return !up.Connected && up.Totals.Backlog > 0
+		up := waitUpstream(t, s, "parent gone and a backlog", k.Converge, func(up *upstream) bool {
+			return !up.Connected && up.Totals.Backlog > 0 && time.Since(killed) >= k.WriteFor/4
 		})
+		t.Logf("street %s: parent gone, backlog %d entries, last error %q", s.area, up.Totals.Backlog, up.LastError)
 	}
 	county.start()
 	t.Logf("county restarted and healthy %v after the kill; writer still running: %v", since(killed), !isDone(w.done))
@@ -72,16 +75,22 @@ func testLinkCut(t *testing.T, k fedKnobs) {
 	w := startWriter(f.streets, k, 2)
 	defer w.stop()
 	waitWriting(t, w, k)
+	other := f.county[1][0]
+	before := f.city.status().seqOf(other.area)
 	px.Cut()
 	cut := time.Now()
 	first := waitUpstream(t, county, "parent unreachable and a backlog", k.Converge, func(up *upstream) bool {
 		return !up.Connected && up.Totals.Backlog > 0
 	})
+	// Hold the cut for a third of the writing, and until the backlog grew.
 	second := waitUpstream(t, county, "a growing backlog", k.Converge, func(up *upstream) bool {
-		return !up.Connected && up.Totals.Backlog > first.Totals.Backlog
+		return !up.Connected && up.Totals.Backlog > first.Totals.Backlog && time.Since(cut) >= k.WriteFor/3
 	})
 	t.Logf("link of %s cut: backlog %d then %d entries (%v after the cut), last error %q",
 		county.area, first.Totals.Backlog, second.Totals.Backlog, since(cut), second.LastError)
+	waitFor(t, "the city to keep receiving "+other.area+" through the other county", k.Converge, func() bool {
+		return f.city.status().seqOf(other.area) > before
+	})
 	px.Heal()
 	healed := time.Now()
 	ws := w.wait(t)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -183,4 +184,87 @@ func reset(c net.Conn) {
 		_ = tc.SetLinger(0)
 	}
 	c.Close()
+}
+
+// TestProxy checks the proxy of the federation tests against an echo
+// server: it forwards, Cut resets open connections and refuses new ones,
+// Heal forwards again.
+func TestProxy(t *testing.T) {
+	t.Parallel()
+	echo := startEcho(t)
+	p := newProxy(t, echo)
+	c := dialProxy(t, p)
+	if err := roundTrip(c, "one"); err != nil {
+		t.Fatalf("before the cut: %v", err)
+	}
+	p.Cut()
+	if err := roundTrip(c, "two"); err == nil {
+		t.Error("an open connection still answers after Cut")
+	}
+	c.Close()
+	// The kernel completes the handshake before the proxy accepts and
+	// resets, so the dial itself may succeed or see the reset.
+	if c, err := net.DialTimeout("tcp", p.Addr(), time.Second); err == nil {
+		if err := roundTrip(c, "three"); err == nil {
+			t.Error("a new connection is answered while the link is cut")
+		}
+		c.Close()
+	}
+	p.Heal()
+	if err := roundTrip(dialProxy(t, p), "four"); err != nil {
+		t.Errorf("after Heal: %v", err)
+	}
+	got := p.counts()
+	if got.Forwarded != 2 || got.Refused != 1 || got.Reset != 2 {
+		t.Errorf("counts %+v, want 2 forwarded, 1 refused, 2 reset", got)
+	}
+}
+
+// startEcho serves an echo on a loopback port until the test ends.
+func startEcho(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { defer c.Close(); _, _ = io.Copy(c, c) })
+		}
+	})
+	return ln.Addr().String()
+}
+
+func dialProxy(t *testing.T, p *proxy) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", p.Addr(), time.Second)
+	if err != nil {
+		t.Fatalf("dial proxy: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// roundTrip writes msg and reads it back within a second.
+func roundTrip(c net.Conn, msg string) error {
+	if err := c.SetDeadline(time.Now().Add(time.Second)); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(c, msg); err != nil {
+		return err
+	}
+	buf := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return err
+	}
+	if string(buf) != msg {
+		return fmt.Errorf("read %q, want %q", buf, msg)
+	}
+	return nil
 }
