@@ -30,10 +30,11 @@ type cand struct {
 }
 
 // nextBatch builds and encodes the next batch, or returns a nil plan when
-// nothing is pending. A batch too large for the limits is rebuilt at half
-// its raw size; an origin whose entries do not encode is held back (and
-// logged) and the batch rebuilt without it. An error means the source
-// failed.
+// nothing is pending. An origin whose entries do not encode (an entry over
+// the limits, a chain that does not continue the parent's) is held back,
+// logged, and the batch rebuilt without it; a batch too large or too
+// compressible for the limits is rebuilt at half its raw size. An error
+// means the source failed.
 func (s *Sender) nextBatch() (*plan, []byte, error) {
 	maxBytes := s.cfg.MaxBatchBytes
 	held := map[area.Code]bool{}
@@ -47,12 +48,12 @@ func (s *Sender) nextBatch() (*plan, []byte, error) {
 		switch {
 		case err == nil:
 			return p, data, nil
-		case (errors.Is(err, wire.ErrTooLarge) || errors.Is(err, wire.ErrRatio)) && p.entries > 1:
-			maxBytes = max(1, p.raw/2)
 		case errors.As(err, &re) && re.Origin != "" && s.origins[re.Origin] != nil:
 			held[re.Origin] = true
 			s.count(func(st *Stats) { st.EncodeErrors++ })
 			s.holdBack(s.origins[re.Origin], "encode", err)
+		case (errors.Is(err, wire.ErrTooLarge) || errors.Is(err, wire.ErrRatio)) && p.entries > 1:
+			maxBytes = max(1, p.raw/2)
 		default:
 			return nil, nil, fmt.Errorf("encode batch: %w", err)
 		}
@@ -146,7 +147,11 @@ func (s *Sender) read(p *plan, c *cand, maxBytes int) (bool, error) {
 	}
 	if len(got) == 0 {
 		if !full && c.idx < 0 {
-			s.missing(o, from)
+			lacks := c.next
+			if needPrev {
+				lacks = from
+			}
+			s.missing(o, lacks)
 		}
 		return false, nil
 	}
