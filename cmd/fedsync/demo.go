@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"fedsync/area"
@@ -17,135 +19,131 @@ import (
 	"fedsync/registry"
 )
 
-// demoStreet is the street `fedsync demo` runs by default: 浑河湾街道 of
-// Shenyang's 和平区.
-const demoStreet = "210102001000"
+// demoCity is the city `fedsync demo` federates by default: 沈阳市.
+const demoCity = "210100000000"
 
 // demoFlags are the flags of `fedsync demo`.
 type demoFlags struct {
+	city    string
 	street  string
 	dataDir string
 	keep    bool
 	seed    int64
 	year    int
+	timeout time.Duration
 	exit    bool
 	verbose bool
 	quiet   bool
 }
 
+const demoLong = `Start a mini-federation in this process, on loopback: a city of Liaoning
+(--city, default 沈阳市), two of its counties (the first two, in code order,
+with at least two streets) and two streets of each: seven nodes, each with
+its own data directory, store, one-server raft group, HTTP API and sync
+link, each child sending its change log to its parent's sync address.
+
+It generates a realistic roster for every street (organizations,
+activities, projects, backbone talent; about a quarter of the communities
+below target), writes it through each street's API in batches, waits until
+the city's replica holds every street's entries, and prints the city's
+report, how fresh the city's data is for each street, the nodes with their
+addresses, and commands to try. Then it serves until Ctrl-C and stops the
+nodes from the streets up.
+
+The city's API listens at --http-addr (default 127.0.0.1:8700; 127.0.0.1:0
+takes any free port), so every other command works against the city as it
+is; the other nodes take free ports. Data lives in a temporary directory,
+removed on exit unless --keep, or in --data-dir (one directory per node).
+
+--street CODE runs the earlier, smaller demo instead: one street node with
+its roster, serving at --http-addr.`
+
 func newDemoCmd(a *app) *cobra.Command {
 	var f demoFlags
 	cmd := &cobra.Command{
 		Use:     "demo",
-		Short:   "Run a street's server with generated sample data",
+		Short:   "Run a mini-federation (a city, two counties, four streets) with sample data",
 		GroupID: "server",
-		Long: `Start a complete street node in this process, on loopback: a data directory
-(a temporary one unless --data-dir), the store, a one-server raft group and
-the HTTP API. It then generates a realistic roster for the street's
-communities (organizations, activities, projects, backbone talent; about a
-quarter of the communities below target), writes it through the API in
-batches, prints the street's report, and serves until Ctrl-C.
-
-The API listens at --http-addr (default 127.0.0.1:8700; 127.0.0.1:0 takes
-any free port). While it runs, every other command works against it: see the
-examples it prints. The temporary data directory is removed on exit unless --keep.`,
+		Long:    demoLong,
 		Example: `  fedsync demo
-  fedsync demo --street 210102002000 --seed 7 --http-addr 127.0.0.1:9700
+  fedsync demo --city 210200000000 --seed 7
   fedsync demo --data-dir ./demo --keep
-  fedsync demo --exit --http-addr 127.0.0.1:0`,
+  fedsync demo --exit --http-addr 127.0.0.1:0
+  fedsync demo --street 210102002000 --http-addr 127.0.0.1:9700`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDemo(cmd, f)
+			if f.street != "" {
+				if cmd.Flags().Changed("city") {
+					return usagef("--street runs a single street, --city a federation: give one of them")
+				}
+				return a.runStreetDemo(cmd, f)
+			}
+			return a.runFederationDemo(cmd.Context(), f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.street, "street", demoStreet, "12-digit `CODE` of the street or township")
+	fl.StringVar(&f.city, "city", demoCity, "12-digit `CODE` of the city to federate")
+	fl.StringVar(&f.street, "street", "", "run a single street node instead: 12-digit `CODE` of the street or township")
 	fl.StringVar(&f.dataDir, "data-dir", "", "data `DIR` (default: a new temporary directory)")
 	fl.BoolVar(&f.keep, "keep", false, "keep the temporary data directory on exit")
-	fl.Int64Var(&f.seed, "seed", 1, "roster generator `SEED`: the same seed gives the same roster")
+	fl.Int64Var(&f.seed, "seed", 1, "roster generator `SEED`: the same seed gives the same rosters")
 	fl.IntVar(&f.year, "year", 0, "report `YEAR` (default: the current year, at most the roster's last year)")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "how long to wait for the city to hold every street's entries")
 	fl.BoolVar(&f.exit, "exit", false, "exit after printing the report instead of serving")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the server's info messages")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the servers' info messages")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }
 
-func (a *app) runDemo(cmd *cobra.Command, f demoFlags) error {
-	code, err := nodeArea(f.street)
-	if err != nil || code.Level() != area.LevelStreet {
-		return usagef("--street %s: want the code of a street or township in the division data (%v)", f.street, err)
+// demoDir returns the demo's data directory and a cleanup that removes a
+// temporary one unless --keep.
+func (a *app) demoDir(f demoFlags) (string, func(), error) {
+	if f.dataDir != "" {
+		return f.dataDir, func() {}, nil
 	}
-	ctx := cmd.Context()
-	cfg, cleanup, err := demoConfig(code, f, hostPort(a.httpAddr))
+	tmp, err := os.MkdirTemp("", "fedsync-demo-")
 	if err != nil {
-		return err
+		return "", nil, fmt.Errorf("demo data dir: %w", err)
 	}
-	defer cleanup(a)
+	return tmp, func() {
+		if f.keep {
+			fmt.Fprintf(a.stdout, "data kept in %s\n", tmp)
+			return
+		}
+		os.RemoveAll(tmp)
+	}, nil
+}
+
+// demoConfig prepares a node's data directory and configuration, writing
+// the config to DIR/fedsync.toml (replacing the one an earlier demo left).
+func demoConfig(code area.Code, dir, httpAddr string, parent []string) (node.Config, error) {
+	cfgPath := filepath.Join(dir, node.ConfigFileName)
+	if _, err := existingConfig(cfgPath, code); err != nil {
+		return node.Config{}, err
+	}
+	cfg := node.DefaultConfig()
+	cfg.Area, cfg.DataDir, cfg.Name = code, dir, string(code)+"-demo"
+	cfg.HTTPAddr, cfg.RaftAddr, cfg.SyncAddr, cfg.Parent = httpAddr, "127.0.0.1:0", "127.0.0.1:0", parent
+	cfg.UnsafeNoSync = true // a demo: speed over durability
+	// One voter on loopback: a short election timeout costs nothing and
+	// starts each node in a fraction of a second.
+	cfg.RaftTimeout = node.Duration{Duration: 100 * time.Millisecond}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return cfg, fmt.Errorf("demo data dir: %w", err)
+	}
+	if err := os.Remove(cfgPath); err != nil && !os.IsNotExist(err) {
+		return cfg, fmt.Errorf("demo config: %w", err)
+	}
+	return cfg, node.WriteConfig(cfgPath, cfg)
+}
+
+// demoLogger logs a demo server's errors, or its info messages with -v.
+func (a *app) demoLogger(f demoFlags, code area.Code) *slog.Logger {
 	level := "error"
 	if f.verbose {
 		level = "info"
 	}
-	node.Version = version
-	n, err := startNode(ctx, cfg, newLogger(a.stderr, level))
-	if err != nil {
-		return err
-	}
-	defer n.Stop()
-	c, err := client.New(n.HTTPAddr(), client.WithUserAgent("fedsync-demo/"+version))
-	if err != nil {
-		return err
-	}
-	ros := gen.Street(code, f.seed, gen.Options{})
-	if err := a.writeRoster(ctx, c, &ros, f.quiet); err != nil {
-		return err
-	}
-	if err := a.printDemoReport(ctx, c, code, demoYear(f.year)); err != nil {
-		return err
-	}
-	a.demoHints(n.HTTPAddr(), code, cfg.DataDir, f.exit)
-	if !f.exit {
-		<-ctx.Done()
-		fmt.Fprintln(a.stdout, "\nstopping")
-	}
-	return n.Stop()
-}
-
-// demoConfig prepares the data directory and configuration; cleanup
-// removes a temporary directory unless --keep.
-func demoConfig(code area.Code, f demoFlags, httpAddr string) (node.Config, func(*app), error) {
-	cleanup := func(*app) {}
-	dir := f.dataDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "fedsync-demo-")
-		if err != nil {
-			return node.Config{}, cleanup, fmt.Errorf("demo data dir: %w", err)
-		}
-		dir = tmp
-		cleanup = func(a *app) {
-			if f.keep {
-				fmt.Fprintf(a.stdout, "data kept in %s\n", tmp)
-				return
-			}
-			os.RemoveAll(tmp)
-		}
-	}
-	cfgPath := filepath.Join(dir, node.ConfigFileName)
-	if _, err := existingConfig(cfgPath, code); err != nil {
-		return node.Config{}, cleanup, err
-	}
-	cfg := node.DefaultConfig()
-	cfg.Area, cfg.DataDir, cfg.Name = code, dir, string(code)+"-demo"
-	cfg.HTTPAddr, cfg.RaftAddr = httpAddr, "127.0.0.1:0"
-	cfg.UnsafeNoSync = true // a demo: speed over durability
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return cfg, cleanup, fmt.Errorf("demo data dir: %w", err)
-	}
-	if _, err := os.Stat(cfgPath); err != nil {
-		if err := node.WriteConfig(cfgPath, cfg); err != nil {
-			return cfg, cleanup, err
-		}
-	}
-	return cfg, cleanup, nil
+	return newLogger(a.stderr, level).With("node", area.Name(code))
 }
 
 // demoYear is the year the demo reports: the current year, at most the
@@ -158,17 +156,16 @@ func demoYear(year int) int {
 }
 
 // writeRoster sends the roster through the batch endpoint, kind by kind
-// (organizations before what refers to them).
-func (a *app) writeRoster(ctx context.Context, c *client.Client, ros *gen.Roster, quiet bool) error {
-	bar := newProgress(a.stderr, ros.Len(), "writing sample roster", "records", quiet)
-	defer bar.Finish()
+// (organizations before what refers to them), and returns how many
+// records were refused.
+func (a *app) writeRoster(ctx context.Context, c *client.Client, ros *gen.Roster, bar *progressbar.ProgressBar) (int, error) {
 	var refused int
 	for _, part := range rosterParts(ros) {
 		for i := 0; i < len(part.recs); i += client.MaxBatch {
 			chunk := part.recs[i:min(i+client.MaxBatch, len(part.recs))]
 			res, err := c.Batch(ctx, part.kind, client.ModeUpsert, chunk)
 			if err != nil {
-				return fmt.Errorf("demo: write %s records: %w", part.kind, err)
+				return refused, fmt.Errorf("demo: write %s records of %s: %w", part.kind, area.Name(ros.Street), err)
 			}
 			for _, r := range res {
 				if r.Status == client.StatusError {
@@ -179,9 +176,7 @@ func (a *app) writeRoster(ctx context.Context, c *client.Client, ros *gen.Roster
 			_ = bar.Add(len(chunk))
 		}
 	}
-	_ = bar.Finish()
-	fmt.Fprintf(a.stdout, "Wrote %d sample records (%d refused) for %s.\n\n", ros.Len()-refused, refused, area.Name(ros.Street))
-	return nil
+	return refused, nil
 }
 
 type rosterPart struct {
@@ -210,29 +205,4 @@ func encodeAll[R registry.Record](recs []R) []json.RawMessage {
 		out[i] = body
 	}
 	return out
-}
-
-func (a *app) printDemoReport(ctx context.Context, c *client.Client, code area.Code, year int) error {
-	s, err := c.Summary(ctx, code, year)
-	if err != nil {
-		return fmt.Errorf("demo: report: %w", err)
-	}
-	return renderReport(a.stdout, s)
-}
-
-func (a *app) demoHints(addr string, code area.Code, dir string, exit bool) {
-	fmt.Fprintf(a.stdout, `
-The demo agent for %s is serving the API at http://%s (data in %s).
-Try, in another terminal:
-  export FEDSYNC_HTTP_ADDR=%s
-  fedsync report --area %s
-  fedsync org list --limit 10
-  fedsync org list --where category=文体活动类 -o json
-  fedsync export --kind org -f orgs.xlsx --labels
-  curl -s http://%s/v1/status
-  curl -s 'http://%s/v1/areas/%s/summary'
-`, area.Name(code), addr, dir, addr, code, addr, addr, code)
-	if !exit {
-		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")
-	}
 }

@@ -85,16 +85,68 @@ func TestAgentConfigErrors(t *testing.T) {
 	}
 }
 
-// TestDemoExit runs the whole demo in-process: a real street node on
-// loopback, the generated roster written through the API, the report.
+// TestDemoExit runs the whole demo federation in-process: a city, two
+// counties and four streets on loopback, the generated rosters written
+// through the streets' APIs, replicated up to the city, and its report.
 func TestDemoExit(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a real node")
+		t.Skip("starts real nodes")
 	}
 	dir := filepath.Join(t.TempDir(), "demo")
 	r := runCLI(t, "", "demo", "--exit", "--quiet", "--http-addr", "127.0.0.1:0", "--data-dir", dir, "--year", "2023")
 	if r.code != 0 {
 		t.Fatalf("demo --exit:\n%s", r)
+	}
+	tree, err := demoTree(area.MustParse(demoCity))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tree) != 7 {
+		t.Fatalf("demo tree = %v, want a city, two counties, four streets", tree)
+	}
+	for _, w := range []string{"沈阳市 (210100000000) · city · year 2023 · targets of 2023",
+		"沈阳市 holds all", "urban communities with ≥10 orgs", "邻里守望", "verify --child", "report --area 210102000000"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("demo output lacks %q", w)
+		}
+	}
+	report, fresh, _ := strings.Cut(r.stdout, "Freshness:")
+	fresh, nodes, _ := strings.Cut(fresh, "The demo federation:")
+	nodes, _, _ = strings.Cut(nodes, "Try, in another terminal")
+	for _, code := range tree {
+		d, _ := area.Lookup(code)
+		switch code.Level() {
+		case area.LevelCounty: // a child row of the city's report, with its organizations
+			if row := rowsWith(report, string(code)); len(row) != 1 || !strings.Contains(row[0], d.Name) || strings.Contains(row[0], " 0 ") {
+				t.Errorf("city report row of %s = %q", d.Name, row)
+			}
+		case area.LevelStreet: // in the freshness table, with its seq at the city
+			if row := rowsWith(fresh, string(code)); len(row) != 1 || !strings.Contains(row[0], d.Name) || !strings.Contains(row[0], "ago") {
+				t.Errorf("freshness row of %s = %q", d.Name, row)
+			}
+		}
+		if row := rowsWith(nodes, string(code)); len(row) != 1 || !strings.Contains(row[0], "127.0.0.1:") {
+			t.Errorf("node row of %s = %q", d.Name, row)
+		}
+		if _, err := os.Stat(filepath.Join(dir, string(code), node.ConfigFileName)); err != nil {
+			t.Errorf("demo with --data-dir left no config for %s: %v", d.Name, err)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", r)
+	}
+}
+
+// TestDemoStreetExit runs the single-street demo: a real street node, the
+// generated roster written through the API, the street's report.
+func TestDemoStreetExit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real node")
+	}
+	dir := filepath.Join(t.TempDir(), "demo")
+	r := runCLI(t, "", "demo", "--street", string(testStreet), "--exit", "--quiet", "--http-addr", "127.0.0.1:0", "--data-dir", dir, "--year", "2023")
+	if r.code != 0 {
+		t.Fatalf("demo --street --exit:\n%s", r)
 	}
 	want := []string{"浑河湾街道 (210102001000) · street · year 2023 · targets of 2023",
 		"(0 refused)", "urban communities with ≥10 orgs", "邻里守望", "serving the API at http://127.0.0.1:", "curl -s"}
@@ -114,6 +166,23 @@ func TestDemoExit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, node.ConfigFileName)); err != nil {
 		t.Errorf("demo with --data-dir left no config: %v", err)
+	}
+}
+
+func TestDemoFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--city", "210102000000"}, "--city 210102000000: want the code of a city"},
+		{[]string{"--street", "210102000000"}, "--street 210102000000: want the code of a street"},
+		{[]string{"--city", "210100000000", "--street", string(testStreet)}, "give one of them"},
+	}
+	for _, tt := range tests {
+		r := runCLI(t, "", append([]string{"demo", "--exit", "--http-addr", "127.0.0.1:0"}, tt.args...)...)
+		if r.code != exitError || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("demo %s: want exit 1 and %q:\n%s", strings.Join(tt.args, " "), tt.want, r)
+		}
 	}
 }
 

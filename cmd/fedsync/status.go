@@ -70,7 +70,7 @@ func printStatus(a *app, st *api.Status, all bool, now time.Time) error {
 	t.add("raft", fmt.Sprintf("%s (leader %s)", st.RaftState, st.Leader))
 	t.add("started", fmtTime(st.Started))
 	t.add("data dir", st.DataDir)
-	if st.SyncAddr != "" {
+	if st.SyncAddr != "" && st.Level != "street" {
 		t.add("sync addr", st.SyncAddr+" (children connect here)")
 	}
 	for _, k := range registry.Kinds {

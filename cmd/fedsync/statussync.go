@@ -29,7 +29,11 @@ func printUpstream(p *printer, up *sender.Status, all bool, now time.Time) {
 	}
 	t.add("last error", lastErr)
 	tot := up.Totals
-	t.add("backlog", fmt.Sprintf("%s entries, %s, from %d origin(s)", thousands(int64(tot.Backlog)), fmtBytes(tot.BacklogBytes), backlogged(up)))
+	backlog := "none: the parent has acknowledged every entry"
+	if tot.Backlog > 0 {
+		backlog = fmt.Sprintf("%s entries, %s, from %d origin(s)", thousands(int64(tot.Backlog)), fmtBytes(tot.BacklogBytes), backlogged(up))
+	}
+	t.add("backlog", backlog)
 	if !tot.Oldest.IsZero() {
 		t.add("oldest unsent", fmt.Sprintf("%s old (written %s)", fmtAge(time.Duration(tot.AgeSeconds*float64(time.Second))), fmtTime(tot.Oldest)))
 	}
@@ -88,7 +92,7 @@ func printUpstreamOrigins(p *printer, up *sender.Status, all bool) {
 	}
 	if t.len() == 1 {
 		if len(up.Origins) > 0 {
-			p.printf("  the parent has acknowledged every entry of %d origin(s) (--all lists them)\n", len(up.Origins))
+			p.printf("  (%d origin(s), all acknowledged: --all lists them)\n", len(up.Origins))
 		}
 		return
 	}

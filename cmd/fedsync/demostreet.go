@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"fedsync/area"
+	"fedsync/client"
+	"fedsync/gen"
+	"fedsync/node"
+)
+
+// runStreetDemo is `fedsync demo --street CODE`: one street node with its
+// generated roster, serving at --http-addr.
+func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
+	code, err := nodeArea(f.street)
+	if err != nil || code.Level() != area.LevelStreet {
+		return usagef("--street %s: want the code of a street or township in the division data (%v)", f.street, err)
+	}
+	ctx := cmd.Context()
+	dir, cleanup, err := a.demoDir(f)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	cfg, err := demoConfig(code, dir, hostPort(a.httpAddr), nil)
+	if err != nil {
+		return err
+	}
+	node.Version = version
+	n, err := startNode(ctx, cfg, a.demoLogger(f, code))
+	if err != nil {
+		return err
+	}
+	defer n.Stop()
+	c, err := client.New(n.HTTPAddr(), client.WithUserAgent("fedsync-demo/"+version))
+	if err != nil {
+		return err
+	}
+	ros := gen.Street(code, f.seed, gen.Options{})
+	bar := newProgress(a.stderr, ros.Len(), "writing sample roster", "records", f.quiet)
+	refused, err := a.writeRoster(ctx, c, &ros, bar)
+	_ = bar.Finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Wrote %d sample records (%d refused) for %s.\n\n", ros.Len()-refused, refused, area.Name(code))
+	s, err := c.Summary(ctx, code, demoYear(f.year))
+	if err != nil {
+		return fmt.Errorf("demo: report: %w", err)
+	}
+	if err := renderReport(a.stdout, s); err != nil {
+		return err
+	}
+	a.streetHints(n.HTTPAddr(), code, cfg.DataDir, f.exit)
+	if !f.exit {
+		<-ctx.Done()
+		fmt.Fprintln(a.stdout, "\nstopping")
+	}
+	return n.Stop()
+}
+
+func (a *app) streetHints(addr string, code area.Code, dir string, exit bool) {
+	fmt.Fprintf(a.stdout, `
+The demo agent for %s is serving the API at http://%s (data in %s).
+Try, in another terminal:
+  export FEDSYNC_HTTP_ADDR=%s
+  fedsync report --area %s
+  fedsync org list --limit 10
+  fedsync org list --where category=文体活动类 -o json
+  fedsync export --kind org -f orgs.xlsx --labels
+  curl -s http://%s/v1/status
+  curl -s 'http://%s/v1/areas/%s/summary'
+`, area.Name(code), addr, dir, addr, code, addr, addr, code)
+	if !exit {
+		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")
+	}
+}
