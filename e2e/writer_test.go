@@ -67,7 +67,8 @@ func startWriter(streets []*server, k fedKnobs, seed uint64) *writer {
 	return w
 }
 
-// run posts one batch per tick until ctx ends or a request fails.
+// run posts one batch per tick until ctx ends or a request fails. A
+// batch in flight when ctx ends is completed.
 func (w *writer) run(ctx context.Context) {
 	defer close(w.done)
 	defer w.cancel()
@@ -81,10 +82,10 @@ func (w *writer) run(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if err := w.step(ctx); err != nil {
-			if ctx.Err() == nil {
-				w.err = err
-			}
+		// A request is never cut by the deadline: the writer must know
+		// whether every record it sent was stored.
+		if err := w.step(context.WithoutCancel(ctx)); err != nil {
+			w.err = err
 			w.stats.Elapsed = time.Since(start)
 			return
 		}
