@@ -26,7 +26,9 @@
 //     Welcome resets every origin, so nothing is lost and anything re-sent
 //     is a duplicate the parent acknowledges without effect.
 //
-// Run never gives up while its context lives. Status reports the link and
-// each origin's backlog for `fedsync status` and the API; Stats returns
-// counters the node exports as metrics.
+// Run never gives up while its context lives; it belongs on the raft
+// leader only (start it on gaining leadership, cancel it on losing it).
+// Status reports the link and each origin's backlog for `fedsync status`
+// and the API (a Session that implements Peer names the parent server
+// there); Stats returns counters the node exports as metrics.
 package sender
