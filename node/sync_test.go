@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"maps"
+	"net"
 	"testing"
 	"time"
 
@@ -93,5 +94,81 @@ func TestSyncMetricsExported(t *testing.T) {
 			t.Fatalf("sender metrics never showed a delivered backlog: %v", got)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitEqual waits until the parent's counters of area a equal the child's.
+func waitEqual(t *testing.T, child, parent *Node, a area.Code) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		want, _ := child.store.AreaCounters(a)
+		got, _ := parent.store.AreaCounters(a)
+		if maps.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not converge with %s: sender %+v", parent.cfg.Name, child.cfg.Name, child.SyncStatus())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRebuiltParentGetsState: a county is rebuilt from nothing after the
+// street has pruned its log; the street sends its state, then goes on with
+// new entries.
+func TestRebuiltParentGetsState(t *testing.T) {
+	addr := freePort(t)
+	ccfg := testConfig(t.TempDir())
+	ccfg.Area, ccfg.Name, ccfg.SyncAddr = testCounty, "county", addr
+	county := startNode(t, ccfg)
+	scfg := testConfig(t.TempDir())
+	scfg.Parent = []string{addr}
+	street := startNode(t, scfg)
+	comms := area.Children(testStreet)
+	write := func(from, n int) {
+		var muts []storage.Mutation
+		for i := from; i < from+n; i++ {
+			muts = append(muts, orgMut(t, i, comms[i%len(comms)].Code))
+		}
+		if _, err := street.Write(context.Background(), muts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0, 200)
+	waitEqual(t, street, county, testStreet)
+	wms, _ := street.store.Watermarks()
+	if _, err := street.store.Prune(0, testStreet, wms[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	county.Stop()
+
+	ccfg.DataDir = t.TempDir()
+	rebuilt := startNode(t, ccfg)
+	waitEqual(t, street, rebuilt, testStreet)
+	write(200, 50)
+	waitEqual(t, street, rebuilt, testStreet)
+	if st := street.up.Stats(); st.StatesSent == 0 {
+		t.Fatalf("no state transfer sent: %+v", st)
+	}
+	a, _ := street.store.Digests(testStreet)
+	b, _ := rebuilt.store.Digests(testStreet)
+	if len(a) != 1 || len(b) != 1 || a[0] != b[0] {
+		t.Fatalf("digests differ:\nstreet %+v\ncounty %+v", a, b)
+	}
+	for _, n := range []*Node{street, rebuilt} {
+		if rep, err := n.Verify(context.Background()); err != nil || !rep.OK {
+			t.Fatalf("%s verify: %v %+v", n.cfg.Name, err, rep)
+		}
 	}
 }

@@ -142,6 +142,11 @@ func (s *Sender) read(p *plan, c *cand, maxBytes int) (bool, error) {
 		p.entries, p.raw, c.next = p.entries+1, p.raw+entrySize(&e), c.next+1
 		return uint64(len(got)) < n
 	})
+	var pruned *storage.PrunedError
+	if errors.As(err, &pruned) && len(got) == 0 {
+		s.needState(o, pruned)
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("read entries of %s from seq %d: %w", o.code, from, err)
 	}

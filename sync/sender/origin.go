@@ -36,11 +36,14 @@ type origin struct {
 	retryAt time.Time // after a refusal: not sent before
 	strikes int       // consecutive refusals, the backoff exponent
 	logged  uint64    // the missing seq last logged at WARN
+	// stateWanted is set when the parent needs entries the source no
+	// longer holds: the origin's state is sent instead (state.go).
+	stateWanted bool
 }
 
 // pending reports whether o has entries to send now.
 func (o *origin) pending(now time.Time) bool {
-	return o.next <= o.local && o.missingAt == 0 && !now.Before(o.retryAt)
+	return o.next <= o.local && o.missingAt == 0 && !o.stateWanted && !now.Before(o.retryAt)
 }
 
 // reset starts o over from the parent's mark (seq 0 and the zero chain when

@@ -76,6 +76,7 @@ type Stats struct {
 	BatchesRefused  uint64 `json:"batches_refused"` // acks with Error: the session was redialed
 	EncodeErrors    uint64 `json:"encode_errors"`   // origins held back because their entries did not encode
 	Missing         uint64 `json:"missing"`         // times the source lacked entries the parent needs
+	StatesSent      uint64 `json:"states_sent"`     // state transfers sent (origins whose entries were pruned)
 
 	Dials      uint64 `json:"dials"`      // dial attempts
 	Sessions   uint64 `json:"sessions"`   // sessions welcomed by the parent

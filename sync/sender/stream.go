@@ -87,6 +87,12 @@ func (st *stream) fill(ctx context.Context) error {
 		if err := st.drain(); err != nil {
 			return err
 		}
+		if sent, err := st.sendState(ctx); err != nil || sent {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		p, data, err := s.nextBatch()
 		if err != nil {
 			s.recordError("build batch", err)
