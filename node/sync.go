@@ -7,6 +7,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"fedsync/api"
 	"fedsync/area"
 	"fedsync/storage"
@@ -57,16 +59,10 @@ func (n *Node) startSync() error {
 		}
 	}()
 	if n.up != nil {
-		n.syncWG.Add(2)
+		n.syncWG.Add(1)
 		go func() {
 			defer n.syncWG.Done()
-			if err := n.up.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				n.log.Error("upward sender stopped", "err", err)
-			}
-		}()
-		go func() {
-			defer n.syncWG.Done()
-			n.runRetention(ctx)
+			n.whileLeader(ctx, n.runUpward)
 		}()
 	}
 	n.closers = append(n.closers, func() error {
@@ -115,4 +111,69 @@ func (n *Node) Digests(a area.Code) ([]storage.OriginDigest, error) { return n.s
 // ChainAt implements api.SyncBackend.
 func (n *Node) ChainAt(origin area.Code, seq uint64) ([32]byte, error) {
 	return n.store.ChainAt(origin, seq)
+}
+
+// runUpward runs the sender and the retention loop until ctx ends.
+func (n *Node) runUpward(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.runRetention(ctx)
+	}()
+	if err := n.up.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		n.log.Error("upward sender stopped", "err", err)
+	}
+	<-done
+}
+
+// whileLeader runs fn while this server is its node's raft leader: only
+// the leader sends upward (followers' logs are the same, and two senders
+// would only duplicate traffic). fn's context ends when leadership is lost
+// or ctx ends.
+func (n *Node) whileLeader(ctx context.Context, fn func(context.Context)) {
+	var run *leaderRun
+	defer func() { run.halt() }()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		leader := n.raft.State() == raft.Leader
+		switch {
+		case leader && run == nil:
+			run = startLeaderRun(ctx, fn)
+		case !leader && run != nil:
+			n.log.Info("lost raft leadership; upward sending stops on this server")
+			run.halt()
+			run = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// leaderRun is one run of a leader-only function.
+type leaderRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startLeaderRun(ctx context.Context, fn func(context.Context)) *leaderRun {
+	lctx, cancel := context.WithCancel(ctx)
+	r := &leaderRun{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		fn(lctx)
+	}()
+	return r
+}
+
+// halt stops the run and waits for it; a nil run is a no-op.
+func (r *leaderRun) halt() {
+	if r == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
 }
