@@ -8,7 +8,7 @@ import (
 // meetState is whether one community meets its minimum for one year key.
 // A community with no community record has no class and meets nothing.
 type meetState struct {
-	key   string // year key
+	key   int    // index into years.keys
 	class string // "urban", "rural" or "" (no community record)
 	meets bool
 }
@@ -35,12 +35,11 @@ func Minimum(class string) int64 {
 
 func readMeet(c Counters, x area.Code) []meetState {
 	class := Class(c, x)
-	keys := yearKeys()
-	out := make([]meetState, len(keys))
-	for i, k := range keys {
-		out[i] = meetState{key: k, class: class}
+	out := make([]meetState, len(years.keys))
+	for i := range years.keys {
+		out[i] = meetState{key: i, class: class}
 		if class != "" {
-			out[i].meets = c.Get(x, DimOrgAsOf+"."+k) >= Minimum(class)
+			out[i].meets = c.Get(x, years.asOf[i]) >= Minimum(class)
 		}
 	}
 	return out
@@ -53,10 +52,10 @@ func applyMeetDelta(c Counters, x area.Code, before, after meetState) {
 		return
 	}
 	if before.meets {
-		c.Add(x, DimMeet+"."+before.class+"."+before.key, -1)
+		c.Add(x, years.meet[before.class][before.key], -1)
 	}
 	if after.meets {
-		c.Add(x, DimMeet+"."+after.class+"."+after.key, +1)
+		c.Add(x, years.meet[after.class][after.key], +1)
 	}
 }
 

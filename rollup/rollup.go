@@ -55,14 +55,31 @@ const (
 const Now = "now"
 
 // yearKeys are the as-of keys tracked: each programme year, then "now".
-func yearKeys() []string {
-	ys := registry.ProgrammeYears()
-	out := make([]string, 0, len(ys)+1)
-	for _, y := range ys {
-		out = append(out, strconv.Itoa(y))
+func yearKeys() []string { return years.keys }
+
+// years holds the dimension names built from the year keys once, so that
+// applying a record builds no strings: asOf[i] = "org.asof.<key i>",
+// meet[class][i] = "meet.<class>.<key i>".
+var years = func() (y struct {
+	keys []string
+	nums []int // programme years, parallel to keys (without "now")
+	asOf []string
+	meet map[string][]string
+}) {
+	for _, n := range registry.ProgrammeYears() {
+		y.keys = append(y.keys, strconv.Itoa(n))
+		y.nums = append(y.nums, n)
 	}
-	return append(out, Now)
-}
+	y.keys = append(y.keys, Now)
+	y.meet = map[string][]string{}
+	for _, k := range y.keys {
+		y.asOf = append(y.asOf, DimOrgAsOf+"."+k)
+		for _, class := range []string{"urban", "rural"} {
+			y.meet[class] = append(y.meet[class], DimMeet+"."+class+"."+k)
+		}
+	}
+	return y
+}()
 
 // Apply changes the counters for one record replaced by another. old is nil
 // for a create, new is nil for a delete. Records must be valid.
@@ -154,22 +171,47 @@ func contribute(r registry.Record, emit func(dim string, v int64)) {
 	}
 }
 
+// Dimension names of enum values, built once so that applying a record
+// builds no strings for them.
+var (
+	statusDims   = enumDims(DimOrgStatus, registry.Statuses())
+	categoryDims = enumDims(DimOrgCategory, registry.Categories())
+	tierDims     = enumDims(DimOrgTier, registry.Tiers())
+)
+
+func enumDims[T ~string](prefix string, values []T) map[T]string {
+	m := make(map[T]string, len(values))
+	for _, v := range values {
+		m[v] = prefix + "." + string(v)
+	}
+	return m
+}
+
+// enumDim returns the cached "<prefix>.<v>" (built for a value outside the
+// enum, which a valid record never has).
+func enumDim[T ~string](m map[T]string, prefix string, v T) string {
+	if d, ok := m[v]; ok {
+		return d
+	}
+	return prefix + "." + string(v)
+}
+
 func contributeOrg(r registry.Org, emit func(string, int64)) {
-	emit(DimOrgStatus+"."+string(r.Status), 1)
+	emit(enumDim(statusDims, DimOrgStatus, r.Status), 1)
 	if r.Status != registry.StatusActive {
 		return
 	}
 	emit(DimOrgActive, 1)
-	emit(DimOrgCategory+"."+string(r.Category), 1)
-	emit(DimOrgTier+"."+string(r.Tier), 1)
+	emit(enumDim(categoryDims, DimOrgCategory, r.Category), 1)
+	emit(enumDim(tierDims, DimOrgTier, r.Tier), 1)
 	if r.Brand {
 		emit(DimOrgBrand, 1)
 	}
 	founded, _ := strconv.Atoi(r.Founded[:4])
-	for _, y := range registry.ProgrammeYears() {
+	for i, y := range years.nums {
 		if founded <= y {
-			emit(DimOrgAsOf+"."+strconv.Itoa(y), 1)
+			emit(years.asOf[i], 1)
 		}
 	}
-	emit(DimOrgAsOf+"."+Now, 1)
+	emit(years.asOf[len(years.asOf)-1], 1)
 }
