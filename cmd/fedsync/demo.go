@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -72,6 +74,7 @@ func newDemoCmd(a *app) *cobra.Command {
   fedsync demo --street 210102002000 --http-addr 127.0.0.1:9700`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.stderr = &lockedWriter{w: a.stderr} // the nodes and the writers share it
 			if f.street != "" {
 				if cmd.Flags().Changed("city") {
 					return usagef("--street runs a single street, --city a federation: give one of them")
@@ -205,4 +208,17 @@ func encodeAll[R registry.Record](recs []R) []json.RawMessage {
 		out[i] = body
 	}
 	return out
+}
+
+// lockedWriter serializes writes from several goroutines (the demo's
+// nodes' loggers, its roster writers) to one stream.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

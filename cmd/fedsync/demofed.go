@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
+	"sync"
 
 	"fedsync/area"
 	"fedsync/client"
@@ -146,7 +146,8 @@ func (a *app) startDemoNode(ctx context.Context, f demoFlags, d *demoNode, dir, 
 	return err
 }
 
-// writeRosters writes a generated roster to every street through its API.
+// writeRosters writes a generated roster to every street through its API,
+// all streets at once, as their offices would.
 func (a *app) writeRosters(ctx context.Context, fed *federation, f demoFlags) error {
 	streets := fed.level(area.LevelStreet)
 	rosters := make([]gen.Roster, len(streets))
@@ -156,17 +157,19 @@ func (a *app) writeRosters(ctx context.Context, fed *federation, f demoFlags) er
 		total += rosters[i].Len()
 	}
 	bar := newProgress(a.stderr, total, "writing sample rosters", "records", f.quiet)
-	var lines []string
+	refused, errs := make([]int, len(streets)), make([]error, len(streets))
+	var wg sync.WaitGroup
 	for i, s := range streets {
-		refused, err := a.writeRoster(ctx, s.c, &rosters[i], bar)
-		if err != nil {
-			_ = bar.Finish()
-			return err
-		}
-		lines = append(lines, fmt.Sprintf("Wrote %d sample records (%d refused) to %s (%s, %s).",
-			rosters[i].Len()-refused, refused, s.name(), s.code, s.parent.name()))
+		wg.Go(func() { refused[i], errs[i] = a.writeRoster(ctx, s.c, &rosters[i], bar) })
 	}
+	wg.Wait()
 	_ = bar.Finish()
-	fmt.Fprintln(a.stdout, strings.Join(lines, "\n"))
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, s := range streets {
+		fmt.Fprintf(a.stdout, "Wrote %d sample records (%d refused) to %s (%s, %s).\n",
+			rosters[i].Len()-refused[i], refused[i], s.name(), s.code, s.parent.name())
+	}
 	return nil
 }

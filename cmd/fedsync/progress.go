@@ -30,8 +30,12 @@ func newProgress(w io.Writer, total int, desc, unit string, quiet bool) *progres
 	)
 }
 
-// isTerminal reports whether w is a terminal.
+// isTerminal reports whether w (or the stream a lockedWriter guards) is a
+// terminal.
 func isTerminal(w io.Writer) bool {
+	if l, ok := w.(*lockedWriter); ok {
+		w = l.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
