@@ -29,7 +29,7 @@ province runs a node; each node owns its own area's records and replicates
 them upward, so that every level sees exact, fresh totals of everything below.
 
 Start here:
-  fedsync demo                         a street node with sample data, on loopback
+  fedsync demo                         a city, two counties and four streets with sample data, on loopback
   fedsync init --area CODE --data-dir DIR
   fedsync agent -config DIR/fedsync.toml
 
