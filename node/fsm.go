@@ -46,7 +46,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 			return f.applyPrune(l.Index, l.Data)
 		}
 	}
-	c, err := decodeCommand(l.Data)
+	c, err := decodeCommandAny(l.Data)
 	if err != nil {
 		return applyResult{err: fmt.Errorf("raft index %d: %w", l.Index, err)}
 	}

@@ -209,7 +209,7 @@ func (n *Node) Write(ctx context.Context, muts []storage.Mutation) ([]storage.Re
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = time.Until(d)
 	}
-	f := n.raft.Apply(encodeCommand(command{Time: time.Now().UnixNano(), Muts: muts}), timeout)
+	f := n.raft.Apply(encodeCommandZ(command{Time: time.Now().UnixNano(), Muts: muts}), timeout)
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("apply through raft: %w", err)
 	}

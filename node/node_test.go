@@ -114,12 +114,27 @@ func TestCommandRoundTrip(t *testing.T) {
 			t.Fatalf("truncated at %d: decoded without error", i)
 		}
 	}
+	var big command
+	for i := range 200 {
+		big.Muts = append(big.Muts, orgMut(t, i, area.Children(testStreet)[0].Code))
+	}
+	z := encodeCommandZ(big)
+	if z[1] != cmdLocalBatchZ || len(z) >= len(encodeCommand(big))/2 {
+		t.Fatalf("large command: type %d, %d bytes of %d, want compressed", z[1], len(z), len(encodeCommand(big)))
+	}
+	got, err = decodeCommandAny(z)
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(big) {
+		t.Fatalf("compressed round trip: %v", err)
+	}
+	if _, err := decodeCommandAny(z[:len(z)-3]); err == nil {
+		t.Fatal("truncated compressed command decoded")
+	}
 }
 
 func FuzzDecodeCommand(f *testing.F) {
 	f.Add(encodeCommand(command{Time: 1, Muts: []storage.Mutation{{Op: storage.OpPut, Mode: storage.ModeCreate, Kind: "org", ID: "a", Body: []byte(`{}`)}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := decodeCommand(b)
+		c, err := decodeCommandAny(b)
 		if err != nil {
 			return
 		}
