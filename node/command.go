@@ -13,7 +13,7 @@ import (
 
 // A command is the payload of one raft log entry. Layout (version 1):
 //
-//	0x01 type(1) time(8, BE Unix ns) count(uvarint)
+//	0x01 type(1) time(8, BE Unix ns) count(uvarint) (type 1; type 5 is type 1 from its time on, zstd-compressed after a uvarint raw length)
 //	then count × { op(1) mode(1) kind id body }, each of kind, id and body
 //	a uvarint length followed by its bytes.
 //
