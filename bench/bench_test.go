@@ -83,7 +83,7 @@ func checkPhase(t *testing.T, ph *Phase, shape string) {
 	if ph.Elapsed <= 0 || ph.EntriesPerSec <= 0 || ph.RatioToRaw <= 0 || ph.WriteElapsed <= 0 || ph.WritesPerSec <= 0 {
 		t.Errorf("%s: figures not positive: %+v", ph.Mode, ph)
 	}
-	if ph.Mode == ModeCatchup && (ph.CityStart <= 0 || ph.FirstEntry <= 0 || ph.AllDelivering < ph.FirstEntry || ph.Elapsed < ph.AllDelivering) {
+	if ph.Mode == ModeCatchup && (ph.CityStart <= 0 || ph.FromFirstPerSec <= 0 || ph.FirstEntry <= 0 || ph.AllDelivering < ph.FirstEntry || ph.Elapsed < ph.AllDelivering) {
 		t.Errorf("catchup moments out of order: start %v first %v all %v done %v", ph.CityStart, ph.FirstEntry, ph.AllDelivering, ph.Elapsed)
 	}
 	hops := map[string]int{ShapeFlat: 1, ShapeTree: 2}[shape]

@@ -12,10 +12,15 @@ import (
 // lives in it (one process), together with the pre-encoded load
 // (LoadBytes) that the streets write from.
 type Memory struct {
-	RSSBytes     int64  `json:"rss_bytes"`      // VmRSS when the city had caught up
-	PeakRSSBytes int64  `json:"peak_rss_bytes"` // VmHWM: the process's peak so far
-	LoadBytes    int64  `json:"load_bytes"`     // bodies and ids held for writing
-	Note         string `json:"note"`
+	RSSBytes     int64 `json:"rss_bytes"`      // VmRSS when read
+	PeakRSSBytes int64 `json:"peak_rss_bytes"` // VmHWM: the process's peak so far
+	// AnonBytes and FileBytes split RSSBytes: the Go heap and stacks
+	// (RssAnon), and pages of mapped files (RssFile), mostly the bbolt
+	// files every node maps, which the kernel may drop and reread.
+	AnonBytes int64  `json:"rss_anon_bytes"`
+	FileBytes int64  `json:"rss_file_bytes"`
+	LoadBytes int64  `json:"load_bytes"` // bodies and ids held for writing
+	Note      string `json:"note"`
 }
 
 const memoryNote = "one process: every node, the load and the raw baseline share it"
@@ -40,6 +45,10 @@ func readMemory(load int64) Memory {
 			m.RSSBytes = kib(v)
 		case "VmHWM":
 			m.PeakRSSBytes = kib(v)
+		case "RssAnon":
+			m.AnonBytes = kib(v)
+		case "RssFile":
+			m.FileBytes = kib(v)
 		}
 	}
 	return m

@@ -120,7 +120,11 @@ func (r *runner) live(ctx context.Context) (*Phase, error) {
 // entry.
 func (r *runner) catchup(ctx context.Context) (*Phase, error) {
 	c := r.c
-	r.progress(fmt.Sprintf("catchup: starting %d streets; the city%s stays down", len(c.streets), map[bool]string{true: " and county", false: ""}[c.county != nil]))
+	down := "the city stays"
+	if c.county != nil {
+		down = "the city and the county stay"
+	}
+	r.progress(fmt.Sprintf("catchup: starting %d streets; %s down", len(c.streets), down))
 	if err := c.startAll(ctx, c.streets); err != nil {
 		return nil, err
 	}
@@ -169,6 +173,7 @@ func (r *runner) catchup(ctx context.Context) (*Phase, error) {
 	}
 	ph.Entries = held(c.marks(), nil)
 	ph.EntriesPerSec = rate(ph.Entries, ph.Elapsed)
+	ph.FromFirstPerSec = rate(ph.Entries, ph.Elapsed-ph.FirstEntry)
 	return ph, nil
 }
 

@@ -43,6 +43,9 @@ type Phase struct {
 	EntriesPerSec float64       `json:"entries_per_sec"`
 	// RatioToRaw is EntriesPerSec over the raw baseline's records/s.
 	RatioToRaw float64 `json:"ratio_to_raw"`
+	// FromFirstPerSec is, in catch-up, Entries over the time from the
+	// first entry's arrival to the end: the rate once the links were up.
+	FromFirstPerSec float64 `json:"from_first_entry_per_sec,omitempty"`
 
 	// WriteElapsed is how long the streets took to write their records
 	// (all streets at once, each in batches of Scenario.BatchSize), and

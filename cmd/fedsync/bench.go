@@ -51,9 +51,11 @@ The figures:
   city started          catch-up: when the city's Start returned (store, raft
                         election, listeners), from the moment it was begun
   first entry           catch-up: when the city first held any entry
-  all delivering        catch-up: when every street's first entry had arrived
+  every street delivering
+                        catch-up: when every street's first entry had arrived
                         (the senders redial with jittered backoff, up to 30s,
                         while their parent is down)
+  from first entry      catch-up: entries/s from the first entry to the end
   wire bytes/entry      encoded batch bytes sent per entry, per hop, from the
                         senders' counters, and the compression ratio (raw
                         payload / wire bytes)
@@ -65,9 +67,10 @@ The figures:
   raw bbolt             the same record bodies written into one bare bbolt
                         file in transactions of 1,000 (fsync unless --no-sync):
                         the ceiling one store file sets on this machine
-  memory                VmRSS when the city had caught up, and the peak
-                        (VmHWM); one process holds every node and the
-                        pre-encoded records, so this is the sum of them all
+  memory                VmRSS when the city had caught up (and of it, pages of
+                        the mapped bbolt files), and the peak (VmHWM); one
+                        process holds every node and the pre-encoded records,
+                        so this is the sum of them all
 
 Progress goes to stderr; the table (or -o json) to stdout. The machine should
 be otherwise quiet: every figure depends on its CPUs and disk. --cpuprofile
@@ -208,7 +211,14 @@ func phaseTable(r bench.Result) *table {
 	row("city started", func(p *bench.Phase) string { return durOrDash(p.CityStart) })
 	row("first entry at the city", func(p *bench.Phase) string { return durOrDash(p.FirstEntry) })
 	row("every street delivering", func(p *bench.Phase) string { return durOrDash(p.AllDelivering) })
+	row("entries/s from first entry", func(p *bench.Phase) string {
+		if p.FromFirstPerSec == 0 {
+			return "–"
+		}
+		return thousands(int64(p.FromFirstPerSec))
+	})
 	row("RSS when caught up", func(p *bench.Phase) string { return bytesIEC(p.Memory.RSSBytes) })
+	row("  of it mapped files", func(p *bench.Phase) string { return bytesIEC(p.Memory.FileBytes) })
 	return t
 }
 
@@ -240,8 +250,8 @@ func otherTable(r bench.Result) *table {
 	}
 	t.add("raw bbolt", fmt.Sprintf("%s records/s (%s records, %s, in %s; %s)", thousands(int64(r.Raw.RecordsPerSec)),
 		thousands(int64(r.Raw.Records)), bytesIEC(r.Raw.Bytes), dur(r.Raw.Elapsed), fs))
-	t.add("memory", fmt.Sprintf("RSS %s at the end, peak %s; %s of it the records to write (%s)",
-		bytesIEC(r.Memory.RSSBytes), bytesIEC(r.Memory.PeakRSSBytes), bytesIEC(r.Memory.LoadBytes), r.Memory.Note))
+	t.add("memory", fmt.Sprintf("peak RSS %s (%s); the records to write take %s",
+		bytesIEC(r.Memory.PeakRSSBytes), r.Memory.Note, bytesIEC(r.Memory.LoadBytes)))
 	return t
 }
 
