@@ -54,9 +54,6 @@ const (
 // Now is the year key of the current state in org.asof and meet dimensions.
 const Now = "now"
 
-// yearKeys are the as-of keys tracked: each programme year, then "now".
-func yearKeys() []string { return years.keys }
-
 // years holds the dimension names built from the year keys once, so that
 // applying a record builds no strings: asOf[i] = "org.asof.<key i>",
 // meet[class][i] = "meet.<class>.<key i>".
