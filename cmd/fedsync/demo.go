@@ -91,7 +91,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	fl.BoolVar(&f.keep, "keep", false, "keep the temporary data directory on exit")
 	fl.Int64Var(&f.seed, "seed", 1, "roster generator `SEED`: the same seed gives the same rosters")
 	fl.IntVar(&f.year, "year", 0, "report `YEAR` (default: the current year, at most the roster's last year)")
-	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "how long to wait for the city to hold every street's entries")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "`DURATION` to wait at most for the city to hold every street's entries")
 	fl.BoolVar(&f.exit, "exit", false, "exit after printing the report instead of serving")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the servers' info messages")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")

@@ -89,10 +89,30 @@ func (a *app) runFederationDemo(ctx context.Context, f demoFlags) error {
 	}
 	defer cleanup()
 	fed, err := a.startFederation(ctx, f, dir, tree)
+	if err == nil {
+		defer fed.stop()
+		err = a.prepareFederation(ctx, fed, f)
+	}
+	if err != nil && ctx.Err() != nil { // Ctrl-C before the demo was ready
+		fmt.Fprintln(a.stdout, "\ninterrupted; stopping")
+		if fed != nil {
+			return fed.stop()
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	defer fed.stop()
+	if !f.exit {
+		<-ctx.Done()
+		fmt.Fprintln(a.stdout, "\nstopping")
+	}
+	return fed.stop()
+}
+
+// prepareFederation writes the rosters, waits for the city and prints
+// what the demo shows.
+func (a *app) prepareFederation(ctx context.Context, fed *federation, f demoFlags) error {
 	if err := a.writeRosters(ctx, fed, f); err != nil {
 		return err
 	}
@@ -103,11 +123,7 @@ func (a *app) runFederationDemo(ctx context.Context, f demoFlags) error {
 		return err
 	}
 	a.federationHints(fed, f.exit)
-	if !f.exit {
-		<-ctx.Done()
-		fmt.Fprintln(a.stdout, "\nstopping")
-	}
-	return fed.stop()
+	return nil
 }
 
 // startFederation starts the nodes in tree order, each child sending to

@@ -95,12 +95,24 @@ func lagging(ctx context.Context, city *demoNode, targets []*streetTarget, timeo
 		}
 		p := fmt.Sprintf("%s (%s): %s of %s entries", t.d.name(), t.d.code, thousands(int64(t.have)), thousands(int64(t.want)))
 		if st, err := t.d.c.Status(ctx); err == nil && st.Upstream != nil {
-			p += fmt.Sprintf("; its link to %s: connected %s, last error %q", t.d.parent.name(), yesNo(st.Upstream.Connected), st.Upstream.LastError)
+			p += linkState(t.d.parent.name(), st.Upstream.Connected, st.Upstream.LastError)
 		}
 		parts = append(parts, p)
 	}
 	return fmt.Errorf("demo: after %s %s still lacks entries of\n  %s\nRun with -v to see the servers' logs, or give more --timeout",
 		timeout, city.name(), strings.Join(parts, "\n  "))
+}
+
+// linkState says whether a street's link up is connected, and its last error.
+func linkState(parent string, connected bool, lastErr string) string {
+	s := fmt.Sprintf("; its link to %s is down", parent)
+	if connected {
+		s = fmt.Sprintf("; its link to %s is up", parent)
+	}
+	if lastErr != "" {
+		s += ", last error: " + lastErr
+	}
+	return s
 }
 
 // statusLine is one line of progress on a terminal, rewritten in place;
