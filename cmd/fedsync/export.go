@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"os"
 	"path/filepath"
 
@@ -74,9 +73,6 @@ for programs. An existing file is replaced only with --force.`,
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
 }
-
-// writerFunc is importer.WriteCSV or importer.WriteXLSX.
-type writerFunc func(io.Writer, registry.Kind, iter.Seq[registry.Record], bool) error
 
 func (a *app) runExport(ctx context.Context, c *client.Client, kind registry.Kind, opts client.ListOptions, f exportFlags) error {
 	write := importer.WriteCSV
