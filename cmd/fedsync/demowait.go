@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fedsync/area"
+	"fedsync/storage"
 )
 
 // streetTarget is a street's own log head: the seq the city must reach.
@@ -27,46 +28,59 @@ func (a *app) waitCity(ctx context.Context, fed *federation, f demoFlags) error 
 	}
 	city := fed.city()
 	line := newStatusLine(a.stderr, f.quiet)
+	defer line.done()
 	line.show(fmt.Sprintf("waiting for %s to hold the streets' %s entries", city.name(), thousands(int64(total))))
 	start, deadline := time.Now(), time.Now().Add(f.timeout)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		st, err := city.c.Status(ctx)
+		done, got, err := cityProgress(ctx, city, targets)
 		if err != nil {
-			return fmt.Errorf("demo: status of %s: %w", city.name(), err)
-		}
-		var got uint64
-		done := 0
-		for _, t := range targets {
-			for _, w := range st.Watermarks {
-				if w.Origin == t.d.code {
-					t.have = w.Seq
-				}
-			}
-			got += min(t.have, t.want)
-			if t.have >= t.want {
-				done++
-			}
+			return err
 		}
 		line.show(fmt.Sprintf("waiting for %s: %d/%d streets, %s/%s entries", city.name(), done, len(targets), thousands(int64(got)), thousands(int64(total))))
-		if done == len(targets) {
+		switch {
+		case done == len(targets):
 			line.done()
 			fmt.Fprintf(a.stdout, "%s holds all %s entries of its %d streets (%.1fs after the last write).\n\n",
 				city.name(), thousands(int64(total)), len(targets), time.Since(start).Seconds())
 			return nil
-		}
-		if time.Now().After(deadline) {
-			line.done()
+		case time.Now().After(deadline):
 			return lagging(ctx, city, targets, f.timeout)
 		}
 		select {
 		case <-ctx.Done():
-			line.done()
 			return ctx.Err()
 		case <-tick.C:
 		}
 	}
+}
+
+// cityProgress reads the city's watermarks into the targets and counts the
+// streets it holds entirely and the entries it holds.
+func cityProgress(ctx context.Context, city *demoNode, targets []*streetTarget) (done int, got uint64, err error) {
+	st, err := city.c.Status(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("demo: status of %s: %w", city.name(), err)
+	}
+	for _, t := range targets {
+		t.have = seqAt(st.Watermarks, t.d.code)
+		got += min(t.have, t.want)
+		if t.have >= t.want {
+			done++
+		}
+	}
+	return done, got, nil
+}
+
+// seqAt returns the seq of origin among the watermarks, 0 when absent.
+func seqAt(wms []storage.Watermark, origin area.Code) uint64 {
+	for _, w := range wms {
+		if w.Origin == origin {
+			return w.Seq
+		}
+	}
+	return 0
 }
 
 // streetTargets reads each street's own log head.
@@ -142,9 +156,10 @@ func (l *statusLine) show(msg string) {
 	l.shown = true
 }
 
-// done ends the line on a terminal.
+// done clears the line on a terminal; later calls do nothing.
 func (l *statusLine) done() {
 	if l.term && !l.quiet && l.shown {
 		fmt.Fprintf(l.w, "\r%s\r", strings.Repeat(" ", l.length))
 	}
+	l.quiet = true
 }

@@ -83,21 +83,11 @@ func status(t *testing.T, c *client.Client) *api.Status {
 	return st
 }
 
-// seqOf returns the seq st holds of origin.
-func seqOf(st *api.Status, origin area.Code) uint64 {
-	for _, w := range st.Watermarks {
-		if w.Origin == origin {
-			return w.Seq
-		}
-	}
-	return 0
-}
-
 // converged waits until the parent holds every entry of the child's origin.
 func converged(t *testing.T, parent, child *client.Client, origin area.Code) {
 	t.Helper()
 	checkFor(t, 30*time.Second, func() error {
-		want, got := seqOf(status(t, child), origin), seqOf(status(t, parent), origin)
+		want, got := seqAt(status(t, child).Watermarks, origin), seqAt(status(t, parent).Watermarks, origin)
 		if want == 0 || got != want {
 			return fmt.Errorf("parent holds seq %d of %s, the child %d", got, origin, want)
 		}
