@@ -50,7 +50,8 @@ type Status struct {
 	SyncAddr string `json:"sync_addr,omitempty"`
 	// Upstream is the state of the link to the parent (nil without one).
 	Upstream *sender.Status `json:"upstream,omitempty"`
-	// Stale lists origins below this node not heard from within the
-	// node's stale_after.
-	Stale []storage.Watermark `json:"stale,omitempty"`
+	// Stale lists origins below this node not heard from within
+	// StaleAfter (the node's stale_after).
+	Stale      []storage.Watermark `json:"stale,omitempty"`
+	StaleAfter string              `json:"stale_after,omitempty"`
 }

@@ -159,7 +159,8 @@ func (n *Node) serveHTTP() error {
 		}
 	}()
 	n.closers = append(n.closers, func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Requests in flight may wait for one raft apply.
+		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ApplyTimeout.Duration+5*time.Second)
 		defer cancel()
 		err := srv.Shutdown(ctx)
 		n.wg.Wait()
@@ -285,6 +286,7 @@ func (n *Node) Status() api.Status {
 	}
 	st.Watermarks, _ = n.store.Watermarks()
 	st.Stale = n.stale(st.Watermarks)
+	st.StaleAfter = n.cfg.StaleAfter.String()
 	st.Upstream = n.SyncStatus()
 	st.SyncAddr = n.SyncAddr()
 	return st

@@ -20,7 +20,7 @@ var _ proto.Receiver = (*Node)(nil)
 // Welcome implements proto.Receiver: a child may send when it lies strictly
 // below this node; it gets the watermark of every origin in its subtree.
 func (n *Node) Welcome(_ context.Context, h proto.Hello) (proto.Welcome, error) {
-	w := proto.Welcome{Version: proto.Version, Receiver: n.cfg.Area}
+	w := proto.Welcome{Version: proto.Version, Receiver: n.cfg.Area, Server: n.cfg.Name}
 	switch {
 	case h.Version != proto.Version:
 		return w, fmt.Errorf("link protocol version %d not supported (this server speaks %d)", h.Version, proto.Version)

@@ -55,6 +55,9 @@ func TestChainConverges(t *testing.T) {
 			t.Fatalf("%s verify: %v %+v", n.cfg.Name, err, rep)
 		}
 	}
+	if st := street.SyncStatus(); st.Peer != "county" || !st.Connected {
+		t.Fatalf("street's upstream: peer %q connected %v, want the county's server", st.Peer, st.Connected)
+	}
 	sum, err := top.Summary(testStreet, 2023)
 	if err != nil || sum.Orgs.Total != 500 || len(sum.Freshness) == 0 {
 		t.Fatalf("city summary of the street: %v total %d freshness %v", err, sum.Orgs.Total, sum.Freshness)

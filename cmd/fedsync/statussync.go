@@ -133,9 +133,13 @@ func printChildren(p *printer, st *api.Status, now time.Time) {
 		t.add(area.Name(w.Origin), string(w.Origin), thousands(int64(w.Seq)), fmtNanos(w.Time), nanosAgo(w.HeardFrom, now))
 	}
 	p.table(t)
+	limit := "the node's stale_after"
+	if st.StaleAfter != "" {
+		limit = "stale_after " + st.StaleAfter
+	}
 	for _, w := range st.Stale {
-		p.printf("warning: no news from %s (%s) for %s (longer than the node's stale_after): run `fedsync status` at its node\n",
-			area.Name(w.Origin), w.Origin, fmtAge(now.Sub(time.Unix(0, w.HeardFrom))))
+		p.printf("warning: no news from %s (%s) for %s (longer than %s): run `fedsync status` at its node\n",
+			area.Name(w.Origin), w.Origin, fmtAge(now.Sub(time.Unix(0, w.HeardFrom))), limit)
 	}
 }
 

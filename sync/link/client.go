@@ -117,6 +117,9 @@ func (s *Session) handshake(ctx context.Context, h proto.Hello) error {
 // Welcome returns the parent's answer to the hello.
 func (s *Session) Welcome() proto.Welcome { return s.welcome }
 
+// Peer names the parent server that welcomed the link (sender.Peer).
+func (s *Session) Peer() string { return s.welcome.Server }
+
 // Send writes one batch frame and returns without waiting for its ack.
 // A batch over MaxBatchBytes is refused with ErrFrameTooLarge before
 // anything is written, and the session stays open. ctx bounds the write;

@@ -46,6 +46,7 @@ type Mark struct {
 type Welcome struct {
 	Version  int       `json:"version"`
 	Receiver area.Code `json:"receiver"`
+	Server   string    `json:"server,omitempty"` // the receiving server's name, for status and logs
 	Marks    []Mark    `json:"marks"`
 	Error    string    `json:"error,omitempty"` // set when the hello is refused; the link then closes
 }
