@@ -31,7 +31,7 @@ func encoderFor(l zstd.EncoderLevel) (*zstd.Encoder, error) {
 	}
 	e := &encoders[l]
 	e.once.Do(func() {
-		e.enc, e.err = zstd.NewWriter(nil, zstd.WithEncoderLevel(l), zstd.WithEncoderCRC(false))
+		e.enc, e.err = zstd.NewWriter(nil, zstd.WithEncoderLevel(l), zstd.WithEncoderCRC(false), zstd.WithEncoderConcurrency(2), zstd.WithLowerEncoderMem(true))
 	})
 	return e.enc, e.err
 }
