@@ -26,8 +26,9 @@ type digest struct {
 
 // lag says what the city or a county lacks of the nodes below it: for
 // every street and county whose own log has entries, its seq at itself,
-// at its county (streets) and at the city. It returns "" when every
-// watermark matches.
+// at its county (streets) and at the city; and every sender that still
+// counts a backlog (the acks have not all come back). It returns "" when
+// every watermark matches and no backlog is left.
 func (f *federation) lag() string {
 	f.t.Helper()
 	city := f.city.status()
@@ -37,21 +38,36 @@ func (f *federation) lag() string {
 		if own := cst.seqOf(c.area); own != city.seqOf(c.area) {
 			fmt.Fprintf(&b, "county %s: own seq %d, city has %d; ", c.area, own, city.seqOf(c.area))
 		}
+		noteBacklog(&b, "county", cst)
 		for _, s := range f.county[i] {
-			own := s.status().seqOf(s.area)
+			sst := s.status()
+			own := sst.seqOf(s.area)
 			if own == 0 {
 				fmt.Fprintf(&b, "street %s: no entries of its own; ", s.area)
 			}
 			if at, up := cst.seqOf(s.area), city.seqOf(s.area); at != own || up != own {
 				fmt.Fprintf(&b, "street %s: own seq %d, county has %d, city has %d; ", s.area, own, at, up)
 			}
+			noteBacklog(&b, "street", sst)
 		}
 	}
 	return b.String()
 }
 
+// noteBacklog notes a server whose upstream is missing or counts a
+// backlog.
+func noteBacklog(b *strings.Builder, level string, st status) {
+	switch {
+	case st.Upstream == nil:
+		fmt.Fprintf(b, "%s %s: no upstream in its status; ", level, st.Area)
+	case st.Upstream.Totals.Backlog != 0:
+		fmt.Fprintf(b, "%s %s: upstream backlog %d; ", level, st.Area, st.Upstream.Totals.Backlog)
+	}
+}
+
 // waitConverged polls the watermarks until the city and the counties hold
-// every street's log up to the street's own seq, then checks the replicas
+// every street's log up to the street's own seq and no sender counts a
+// backlog (lag), then checks the replicas
 // (checkReplicas) and returns how long the wait took. The streets must be
 // quiet: nothing may write while it waits.
 func (f *federation) waitConverged() time.Duration {
