@@ -21,7 +21,10 @@ VERSION=${VERSION:-$(git describe --always --dirty 2>/dev/null || echo dev)}
 CTX=deploy/.build
 
 rm -rf "$CTX"
-mkdir -p "$CTX/data"
+# rootfs/ is copied onto / as it is (modes kept); data/ becomes /data,
+# owned by the runtime user.
+mkdir -p "$CTX/data" "$CTX/rootfs/tmp"
+chmod 1777 "$CTX/rootfs/tmp"   # os.TempDir: `fedsync demo`, temporary files
 
 # timetzdata embeds the zone database (~450 kB): the image has no
 # /usr/share/zoneinfo, and the Dockerfile sets TZ=Asia/Shanghai so that the
@@ -29,7 +32,7 @@ mkdir -p "$CTX/data"
 echo "build-image: go build fedsync $VERSION" >&2
 CGO_ENABLED=0 GOOS=${GOOS:-linux} go build -trimpath -tags timetzdata \
 	-ldflags "-s -w -X main.version=$VERSION" \
-	-o "$CTX/fedsync" ./cmd/fedsync
+	-o "$CTX/rootfs/fedsync" ./cmd/fedsync
 
 echo "build-image: docker build -t $IMAGE" >&2
 $DOCKER build -q -f deploy/Dockerfile -t "$IMAGE" \
