@@ -163,9 +163,13 @@ func classify(err error) error {
 	if !errors.As(err, &cve) {
 		return err
 	}
+	name := "(none)"
+	if len(cve.UnverifiedCertificates) > 0 {
+		name = fmt.Sprintf("%q", cve.UnverifiedCertificates[0].Subject.CommonName)
+	}
 	var inv x509.CertificateInvalidError
 	if errors.As(err, &inv) && inv.Reason == x509.Expired {
-		return fmt.Errorf("%w: %w", ErrExpired, err)
+		return fmt.Errorf("%w: peer certificate %s: %w", ErrExpired, name, err)
 	}
-	return fmt.Errorf("%w: %w", ErrUntrusted, err)
+	return fmt.Errorf("%w: peer certificate %s: %w", ErrUntrusted, name, err)
 }
