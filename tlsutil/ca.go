@@ -1,7 +1,6 @@
 package tlsutil
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -125,9 +124,6 @@ func (ca *CA) sign(tmpl *x509.Certificate, pub crypto.PublicKey) ([]byte, error)
 }
 
 func (ca *CA) now() time.Time { return clock(ca.Now)() }
-
-// sameCA reports whether c is this CA's certificate.
-func (ca *CA) sameCA(c *x509.Certificate) bool { return bytes.Equal(ca.Cert.Raw, c.Raw) }
 
 // randomSerial returns a random positive 127-bit serial number (RFC 5280
 // allows up to 20 octets). Randomness makes serials unique across CAs, so a

@@ -111,7 +111,6 @@ func ClientConfig(o Options) (*tls.Config, error) {
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			return &cert, nil // always offered, so a refusal names the real reason
 		},
-		RootCAs: v.pool,
 		// Host names are not the identity: crypto/tls's host-name check is
 		// replaced, not dropped. VerifyConnection verifies the chain
 		// against Roots (and everything else) on every handshake.

@@ -56,6 +56,7 @@ func ParseReason(s string) (Reason, error) {
 // returns the PEM of its successor.
 type CRL struct {
 	lists []crlList
+	roots []*x509.Certificate // the CAs trusted when it was parsed
 }
 
 type crlList struct {
@@ -68,7 +69,7 @@ type crlList struct {
 // one of the trusted CA certificates. A list signed by no trusted CA is
 // ErrUntrusted; two lists of the same CA are ErrConfig.
 func ParseCRL(data []byte, roots []*x509.Certificate) (*CRL, error) {
-	c := &CRL{}
+	c := &CRL{roots: roots}
 	for n := 1; ; n++ {
 		var b *pem.Block
 		b, data = pem.Decode(data)
@@ -188,10 +189,15 @@ func (c *CRL) PEM() []byte {
 }
 
 // Follows returns an error when replacing prev by c would roll revocation
-// back: a CA's list in prev that is missing from c or has a higher Number
-// there. A node reloading crl.pem should keep prev when it fails.
+// back: the list of a CA that c still trusts is missing from c, or has a
+// lower Number there than in prev. (A CA dropped from the roots at the end
+// of a rotation may drop its list.) A node reloading crl.pem should keep
+// prev when Follows fails.
 func (c *CRL) Follows(prev *CRL) error {
 	for _, old := range prevLists(prev) {
+		if !c.trusts(old.ca) {
+			continue
+		}
 		i := c.find(old.ca)
 		if i < 0 {
 			return fmt.Errorf("%w: new CRL has no list of CA %q", ErrConfig, old.ca.Subject.CommonName)
@@ -202,6 +208,15 @@ func (c *CRL) Follows(prev *CRL) error {
 		}
 	}
 	return nil
+}
+
+func (c *CRL) trusts(ca *x509.Certificate) bool {
+	for _, r := range c.roots {
+		if r.Equal(ca) {
+			return true
+		}
+	}
+	return false
 }
 
 func prevLists(c *CRL) []crlList {

@@ -113,6 +113,44 @@ func TestCRLTwoCAs(t *testing.T) {
 	if err := c1.Follows(c2); !errors.Is(err, ErrConfig) {
 		t.Errorf("c1.Follows(c2) = %v, want ErrConfig (the new CA's list went missing)", err)
 	}
+
+	// The end of the rotation: the old CA leaves the roots and its list
+	// leaves crl.pem.
+	p3, err := RenewCRL(newer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c3, err := ParseCRL(p3, roots[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p4, err := Revoke(newer, c2, big.NewInt(77), ReasonSuperseded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c4, err := ParseCRL(p4, roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c3.Follows(c4); !errors.Is(err, ErrConfig) {
+		t.Errorf("list number 1 after number 2 = %v, want a rollback error", err)
+	}
+	var newOnly []byte
+	for _, l := range c4.Lists() {
+		if l.CheckSignatureFrom(newer.Cert) == nil {
+			newOnly = encodePEM(blockCRL, l.Raw)
+		}
+	}
+	c5, err := ParseCRL(newOnly, roots[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c5.Follows(c4); err != nil {
+		t.Errorf("dropping the list of a CA no longer trusted: %v, want nil", err)
+	}
+	if err := mustCRL(t, newOnly, roots).Follows(c4); !errors.Is(err, ErrConfig) {
+		t.Errorf("dropping the list of a CA still trusted: %v, want ErrConfig", err)
+	}
 }
 
 func TestParseCRLRefusals(t *testing.T) {
@@ -139,4 +177,13 @@ func TestReason(t *testing.T) {
 	if _, err := ParseReason("because"); err == nil {
 		t.Error("ParseReason(because) = nil error")
 	}
+}
+
+func mustCRL(t *testing.T, data []byte, roots []*x509.Certificate) *CRL {
+	t.Helper()
+	c, err := ParseCRL(data, roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
