@@ -55,7 +55,7 @@ func startWriter(streets []*server, k fedKnobs, seed uint64) *writer {
 	ctx, cancel := context.WithTimeout(context.Background(), k.WriteFor)
 	w := &writer{
 		streets: streets, batch: k.Batch,
-		every:  time.Duration(float64(time.Second) * float64(k.Batch) / float64(k.Rate)),
+		every:  max(time.Millisecond, time.Duration(float64(time.Second)*float64(k.Batch)/float64(k.Rate))),
 		rng:    rand.New(rand.NewPCG(seed, 0x0e2e)),
 		live:   make(map[string]map[string]registry.Org),
 		cancel: cancel, done: make(chan struct{}),
