@@ -30,7 +30,8 @@ type Config struct {
 	// 127.0.0.1:8701. A single-server node still binds it.
 	RaftAddr string `toml:"raft_addr"`
 	// SyncAddr is where the node receives its children's change logs
-	// (the upward sync link). Default 127.0.0.1:8702.
+	// (the upward sync link). Default 127.0.0.1:8702. A street node has no
+	// children and does not listen.
 	SyncAddr string `toml:"sync_addr"`
 	// Parent lists the sync addresses of the parent node's servers, tried
 	// in order. Empty for the province (or a node that sends nowhere).

@@ -38,26 +38,29 @@ func (n *Node) setupSender() error {
 	return nil
 }
 
-// startSync serves the sync link for children on SyncAddr and runs the
-// upward sender. Both stop when the node stops.
+// startSync serves the sync link for children on SyncAddr (a node with
+// children: county and above) and runs the upward sender. Both stop when
+// the node stops.
 func (n *Node) startSync() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	ln, err := net.Listen("tcp", n.cfg.SyncAddr)
-	if err != nil {
-		cancel()
-		return fmt.Errorf("sync_addr %s: %w", n.cfg.SyncAddr, err)
-	}
-	n.syncLn = ln
-	lcfg := link.DefaultServerConfig()
-	lcfg.Logger = n.log.With("component", "link")
-	srv := link.NewServer(lcfg, n)
-	n.syncWG.Add(1)
-	go func() {
-		defer n.syncWG.Done()
-		if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, net.ErrClosed) {
-			n.log.Error("sync link server stopped", "err", err)
+	if n.cfg.Area.Level() < area.LevelStreet {
+		ln, err := net.Listen("tcp", n.cfg.SyncAddr)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("sync_addr %s: %w", n.cfg.SyncAddr, err)
 		}
-	}()
+		n.syncLn = ln
+		lcfg := link.DefaultServerConfig()
+		lcfg.Logger = n.log.With("component", "link")
+		srv := link.NewServer(lcfg, n)
+		n.syncWG.Add(1)
+		go func() {
+			defer n.syncWG.Done()
+			if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, net.ErrClosed) {
+				n.log.Error("sync link server stopped", "err", err)
+			}
+		}()
+	}
 	if n.up != nil {
 		n.syncWG.Add(1)
 		go func() {
@@ -67,14 +70,17 @@ func (n *Node) startSync() error {
 	}
 	n.closers = append(n.closers, func() error {
 		cancel()
-		ln.Close()
+		if n.syncLn != nil {
+			n.syncLn.Close()
+		}
 		n.syncWG.Wait()
 		return nil
 	})
 	return nil
 }
 
-// SyncAddr returns the address the sync link listens on ("" before Start).
+// SyncAddr returns the address the sync link listens on ("" before Start,
+// and for a street node, which has no children).
 func (n *Node) SyncAddr() string {
 	if n.syncLn == nil {
 		return ""

@@ -109,6 +109,18 @@ func (a *app) runAgent(ctx context.Context, cfg node.Config) error {
 	return nil
 }
 
+// addrInUseHint says which setting to change for an address in use.
+func addrInUseHint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "sync_addr"):
+		return "Another program listens there: set another sync_addr in the config (children connect to it, so give it a fixed port and tell them)"
+	case strings.Contains(msg, "raft_addr"):
+		return "Another program listens there: set another raft_addr in the config"
+	}
+	return "Another program listens there: choose another --http-addr (127.0.0.1:0 takes any free port) or http_addr in the config"
+}
+
 // startNode creates and starts a node, explaining a locked data directory.
 func startNode(ctx context.Context, cfg node.Config, logger *slog.Logger) (*node.Node, error) {
 	n, err := node.New(cfg, logger)
@@ -120,7 +132,7 @@ func startNode(ctx context.Context, cfg node.Config, logger *slog.Logger) (*node
 			return nil, fmt.Errorf("%w\nAnother fedsync agent is using %s: stop it first, or give this one its own data directory (fedsync init --data-dir)", err, cfg.DataDir)
 		}
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("start: %w\nAnother program listens there: choose another --http-addr (127.0.0.1:0 takes any free port) or raft_addr", err)
+			return nil, fmt.Errorf("start: %w\n%s", err, addrInUseHint(err))
 		}
 		return nil, fmt.Errorf("start: %w", err)
 	}

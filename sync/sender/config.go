@@ -57,7 +57,8 @@ type Config struct {
 	// failed session and before re-sending an origin whose range the parent
 	// refused: BackoffMin doubled per consecutive failure, capped at
 	// BackoffMax, with full jitter (a uniform wait in [0, cap)). Defaults
-	// 100ms and 30s.
+	// 100ms and 5s: a child resumes within a few seconds of its parent's
+	// return, however long the outage.
 	BackoffMin, BackoffMax time.Duration
 	// Poll is how often the source is checked for new entries besides
 	// Notify. Default 200ms.
@@ -89,7 +90,7 @@ const (
 	DefaultMaxInFlight      = 8
 	DefaultPerOriginQuantum = 1024
 	DefaultBackoffMin       = 100 * time.Millisecond
-	DefaultBackoffMax       = 30 * time.Second
+	DefaultBackoffMax       = 5 * time.Second
 	DefaultPoll             = 200 * time.Millisecond
 	DefaultAckTimeout       = 2 * time.Minute
 )
