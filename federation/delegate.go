@@ -82,7 +82,7 @@ func (d *delegate) NotifyMerge(peers []*memberlist.Node) error {
 		return nil
 	}
 	byArea := p.upByArea(cands)
-	for _, c := range append(cands, p.Local()) {
+	for _, c := range append([]Member{p.Local()}, cands...) { // ourselves first: the joiner's error names itself
 		if err := p.checkConflict(c, byArea); err != nil {
 			return p.refuseMerge(&memberlist.Node{Name: c.Name}, err)
 		}
