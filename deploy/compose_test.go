@@ -91,6 +91,7 @@ func TestMiniProvinceFaults(t *testing.T) {
 	p := upProvince(t, k)
 	ctx := context.Background()
 	o := newOffices(p.streets)
+	t.Cleanup(o.halt) // runs before upProvince's cleanup takes the nodes down
 
 	start := time.Now()
 	if err := o.seed(ctx, k.Seed); err != nil {

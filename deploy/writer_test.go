@@ -198,6 +198,16 @@ func (o *offices) stop(t *testing.T) {
 	}
 }
 
+// halt ends the background writing, if any, ignoring its outcome: for
+// cleanup after a failure.
+func (o *offices) halt() {
+	if w := o.running; w != nil {
+		o.running = nil
+		w.cancel()
+		<-w.done
+	}
+}
+
 // failed reports a failure of the background writing so far (without
 // stopping it), so a wait can end early.
 func (o *offices) failed() bool {
