@@ -36,6 +36,10 @@ type Config struct {
 	// Parent lists the sync addresses of the parent node's servers, tried
 	// in order. Empty for the province (or a node that sends nowhere).
 	Parent []string `toml:"parent"`
+	// KeepAlive is how long the link to the parent may stay idle before
+	// this node pings it, so the parent knows the subtree is alive (and does
+	// not report it stale or close the link). Default 30s.
+	KeepAlive Duration `toml:"keepalive"`
 	// StaleAfter is how long a child origin may go unheard before status
 	// lists it as stale. Default 15m.
 	StaleAfter Duration `toml:"stale_after"`
@@ -95,6 +99,7 @@ func DefaultConfig() Config {
 		ApplyTimeout:      Duration{10 * time.Second},
 		RaftTimeout:       Duration{500 * time.Millisecond},
 		StaleAfter:        Duration{15 * time.Minute},
+		KeepAlive:         Duration{30 * time.Second},
 		Retention:         Duration{7 * 24 * time.Hour},
 		RetentionInterval: Duration{time.Minute},
 		SnapshotInterval:  Duration{2 * time.Minute},
@@ -172,6 +177,9 @@ func (c Config) Validate() error {
 	}
 	if c.RaftTimeout.Duration < 50*time.Millisecond {
 		errs = append(errs, errors.New("raft_timeout: must be at least 50ms"))
+	}
+	if c.KeepAlive.Duration <= 0 {
+		errs = append(errs, errors.New("keepalive: must be positive"))
 	}
 	if c.Retention.Duration < 0 || c.RetentionInterval.Duration <= 0 {
 		errs = append(errs, errors.New("retention: must not be negative, and retention_interval must be positive"))

@@ -62,6 +62,7 @@ type Node struct {
 	up         *sender.Sender // the upward sender; nil when the node has no parent
 	syncLn     net.Listener
 	metrics    *syncMetrics
+	linkSeen   sync.Map // child sender area.Code → Unix ns of its last hello, batch or ping
 	syncLimits wire.Limits
 
 	closers  []func() error // in order of construction; Stop runs them in reverse

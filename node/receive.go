@@ -15,7 +15,13 @@ import (
 	"fedsync/sync/wire"
 )
 
-var _ proto.Receiver = (*Node)(nil)
+var (
+	_ proto.Receiver    = (*Node)(nil)
+	_ proto.Heartbeater = (*Node)(nil)
+)
+
+// Heartbeat implements proto.Heartbeater: a ping from an idle child.
+func (n *Node) Heartbeat(sender area.Code) { n.linkSeen.Store(sender, time.Now().UnixNano()) }
 
 // Welcome implements proto.Receiver: a child may send when it lies strictly
 // below this node; it gets the watermark of every origin in its subtree.
@@ -33,6 +39,7 @@ func (n *Node) Welcome(_ context.Context, h proto.Hello) (proto.Welcome, error) 
 	if err != nil {
 		return w, err
 	}
+	n.Heartbeat(h.Sender)
 	for _, m := range wms {
 		if h.Sender.Contains(m.Origin) {
 			w.Marks = append(w.Marks, proto.Mark{Origin: m.Origin, Seq: m.Seq, Chain: m.Chain})
@@ -72,6 +79,7 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 	if err != nil {
 		return refused(err)
 	}
+	n.Heartbeat(sender)
 	if b.Sender != sender {
 		return refused(fmt.Errorf("batch names sender %s on a link opened by %s: %w", b.Sender, sender, storage.ErrJurisdiction))
 	}

@@ -27,6 +27,7 @@ func (n *Node) setupSender() error {
 	scfg := sender.DefaultConfig()
 	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
 	scfg.Source = n.store
+	scfg.KeepAlive = n.cfg.KeepAlive.Duration
 	scfg.Dialer = &link.Dialer{DialConn: link.TCPDialer(n.cfg.Parent, 5*time.Second)}
 	scfg.Logger = n.log.With("component", "sender")
 	s, err := sender.New(scfg)
@@ -99,14 +100,19 @@ func (n *Node) SyncStatus() *sender.Status {
 }
 
 // stale returns the origins below this node not heard from for longer than
-// the configured StaleAfter.
+// the configured StaleAfter: neither an entry of theirs arrived, nor did the
+// child through which they come send anything (an idle child pings).
 func (n *Node) stale(wms []storage.Watermark) []storage.Watermark {
 	var out []storage.Watermark
 	limit := time.Now().Add(-n.cfg.StaleAfter.Duration).UnixNano()
 	for _, w := range wms {
-		if w.Origin != n.cfg.Area && w.HeardFrom < limit {
-			out = append(out, w)
+		if w.Origin == n.cfg.Area || w.HeardFrom >= limit {
+			continue
 		}
+		if seen, ok := n.linkSeen.Load(w.Origin.AtLevel(n.cfg.Area.Level() + 1)); ok && seen.(int64) >= limit {
+			continue
+		}
+		out = append(out, w)
 	}
 	return out
 }

@@ -175,3 +175,31 @@ func TestRebuiltParentGetsState(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietChildNotStale: a child with nothing to send pings, so its
+// parent does not report it stale; once it stops, the parent does.
+func TestQuietChildNotStale(t *testing.T) {
+	ccfg := testConfig(t.TempDir())
+	ccfg.Area, ccfg.Name = testCounty, "county"
+	ccfg.StaleAfter = Duration{600 * time.Millisecond}
+	county := startNode(t, ccfg)
+	scfg := testConfig(t.TempDir())
+	scfg.Parent, scfg.KeepAlive = []string{county.SyncAddr()}, Duration{100 * time.Millisecond}
+	street := startNode(t, scfg)
+	waitEqual(t, street, county, testStreet)
+	quiet := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(quiet) {
+		if st := county.Status(); len(st.Stale) != 0 {
+			t.Fatalf("quiet but connected street reported stale: %+v", st.Stale)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	street.Stop()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(county.Status().Stale) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("stopped street never reported stale")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -143,6 +143,21 @@ func (s *Session) Send(ctx context.Context, batch []byte) error {
 	return nil
 }
 
+// Ping writes a keepalive frame (proto.Pinger); the parent answers it
+// with an empty Ack, in order with the batches. Same rules as Send.
+func (s *Session) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return fmt.Errorf("link: ping: %w", ErrClosed)
+	}
+	err := withDeadline(ctx, s.conn.SetWriteDeadline, func() error {
+		return s.w.writeFrame(FramePing, nil)
+	})
+	if err != nil {
+		return s.fail("ping", ctx, err)
+	}
+	return nil
+}
+
 // Recv returns the next ack, in the order batches were sent. ctx bounds the
 // wait; every error, ctx's included, closes the session. Only one goroutine
 // may Recv.

@@ -22,6 +22,10 @@ const (
 	FrameWelcome FrameType = 2 // parent → child, first frame: JSON proto.Welcome
 	FrameBatch   FrameType = 3 // child → parent: an encoded sync/wire batch
 	FrameAck     FrameType = 4 // parent → child, one per batch: JSON proto.Ack
+	// FramePing is child → parent, empty: a keepalive sent by an idle
+	// child. The parent answers it with an empty Ack, in order like a
+	// batch, and counts it as news from the child.
+	FramePing FrameType = 5
 )
 
 // String returns the frame type's name, or "type-N" for an unknown byte.
@@ -35,11 +39,13 @@ func (t FrameType) String() string {
 		return "batch"
 	case FrameAck:
 		return "ack"
+	case FramePing:
+		return "ping"
 	}
 	return fmt.Sprintf("type-%d", byte(t))
 }
 
-func (t FrameType) known() bool { return t >= FrameHello && t <= FrameAck }
+func (t FrameType) known() bool { return t >= FrameHello && t <= FramePing }
 
 // MaxControlBytes bounds the payload of hello, welcome and ack frames (1 MiB).
 const MaxControlBytes = 1 << 20
@@ -78,17 +84,31 @@ func (r *frameReader) limit(t FrameType) int64 {
 // underlying read error. Checks come in order — type, length, limit — and
 // the payload is allocated only after they pass.
 func (r *frameReader) readFrame(want FrameType) ([]byte, error) {
+	_, p, err := r.readFrameOf(want)
+	return p, err
+}
+
+// readFrameOf is readFrame for a frame of any of the types wanted; it also
+// returns the type read.
+func (r *frameReader) readFrameOf(wanted ...FrameType) (FrameType, []byte, error) {
+	want := wanted[0]
 	b, err := r.br.ReadByte()
 	if err != nil {
-		return nil, err // io.EOF here is a clean end
+		return 0, nil, err // io.EOF here is a clean end
 	}
 	t := FrameType(b)
 	if !t.known() {
-		return nil, protoErr(RuleFrameType, t, ErrFrameType, "unknown frame type byte %d, want %s", b, want)
+		return t, nil, protoErr(RuleFrameType, t, ErrFrameType, "unknown frame type byte %d, want %s", b, want)
 	}
-	if t != want {
-		return nil, protoErr(RuleFrameOrder, t, ErrFrameType, "got a %s frame, want %s", t, want)
+	if !slices.Contains(wanted, t) {
+		return t, nil, protoErr(RuleFrameOrder, t, ErrFrameType, "got a %s frame, want %s", t, want)
 	}
+	p, err := r.readBody(t)
+	return t, p, err
+}
+
+// readBody reads the length and payload of a frame of type t.
+func (r *frameReader) readBody(t FrameType) ([]byte, error) {
 	n, err := binary.ReadUvarint(r.br)
 	if err != nil {
 		return nil, lengthErr(t, err)

@@ -173,7 +173,19 @@ func (l *serverLink) readLoop(ctx context.Context, queue chan<- func() proto.Ack
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		p, err := l.r.readFrame(FrameBatch)
+		t, p, err := l.r.readFrameOf(FrameBatch, FramePing)
+		if err == nil && t == FramePing {
+			if len(p) != 0 {
+				err = protoErr(RulePayload, t, ErrMalformed, "ping frame with a %d-byte payload", len(p))
+			} else {
+				if hb, ok := l.srv.recv.(proto.Heartbeater); ok {
+					hb.Heartbeat(l.sender)
+				}
+				l.inflight.Add(1)
+				queue <- func() proto.Ack { return proto.Ack{} }
+				continue
+			}
+		}
 		if err != nil {
 			var pe *ProtocolError
 			if errors.As(err, &pe) {

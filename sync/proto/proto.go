@@ -100,6 +100,20 @@ type Session interface {
 	Close() error
 }
 
+// Pinger is an optional interface of a Session: Ping sends a keepalive,
+// answered by an empty Ack in order with the batches. An idle sender pings
+// so that the parent knows its subtree is alive and the link is not closed
+// for idleness.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Heartbeater is an optional interface of a Receiver, told of every ping
+// from a sender.
+type Heartbeater interface {
+	Heartbeat(sender area.Code)
+}
+
 // Dialer opens sessions to the parent.
 type Dialer interface {
 	Dial(ctx context.Context, h Hello) (Session, error)

@@ -66,6 +66,12 @@ type Config struct {
 	// AckTimeout bounds how long the oldest outstanding batch (and a Send)
 	// may wait before the session is declared dead. Default 2m.
 	AckTimeout time.Duration
+	// KeepAlive is how long a session may stay idle (nothing sent) before
+	// the sender pings the parent, when the session supports it
+	// (proto.Pinger). Pings keep the link open and tell the parent the
+	// subtree is alive. Default 30s; it must stay below the parent's link
+	// idle timeout (2m by default).
+	KeepAlive time.Duration
 
 	// Level is the zstd level of batches; zero means zstd.SpeedDefault.
 	Level zstd.EncoderLevel
@@ -92,7 +98,8 @@ const (
 	DefaultBackoffMin       = 100 * time.Millisecond
 	DefaultBackoffMax       = 5 * time.Second
 	DefaultPoll             = 200 * time.Millisecond
-	DefaultAckTimeout       = 2 * time.Minute
+	DefaultAckTimeout       = time.Minute
+	DefaultKeepAlive        = 30 * time.Second
 )
 
 // DefaultConfig returns a Config with every default set; the caller adds
@@ -107,6 +114,7 @@ func DefaultConfig() Config {
 		BackoffMax:       DefaultBackoffMax,
 		Poll:             DefaultPoll,
 		AckTimeout:       DefaultAckTimeout,
+		KeepAlive:        DefaultKeepAlive,
 		Limits:           wire.DefaultLimits(),
 		Logger:           slog.Default(),
 		Now:              time.Now,
@@ -128,7 +136,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.PerOriginQuantum, d.PerOriginQuantum)
 	for _, f := range []struct{ v, d *time.Duration }{
 		{&c.BackoffMin, &d.BackoffMin}, {&c.BackoffMax, &d.BackoffMax},
-		{&c.Poll, &d.Poll}, {&c.AckTimeout, &d.AckTimeout},
+		{&c.Poll, &d.Poll}, {&c.AckTimeout, &d.AckTimeout}, {&c.KeepAlive, &d.KeepAlive},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.d
@@ -189,8 +197,8 @@ func (c Config) Validate() error {
 		return bad("PerOriginQuantum %d must be at least 1", c.PerOriginQuantum)
 	case c.BackoffMin < 0 || c.BackoffMax < c.BackoffMin:
 		return bad("backoff %v..%v: need 0 <= BackoffMin <= BackoffMax", c.BackoffMin, c.BackoffMax)
-	case c.Poll < 0 || c.AckTimeout < 0:
-		return bad("Poll %v and AckTimeout %v must not be negative", c.Poll, c.AckTimeout)
+	case c.Poll < 0 || c.AckTimeout < 0 || c.KeepAlive < 0:
+		return bad("Poll %v, AckTimeout %v and KeepAlive %v must not be negative", c.Poll, c.AckTimeout, c.KeepAlive)
 	case c.Level != 0 && (c.Level < zstd.SpeedFastest || c.Level > zstd.SpeedBestCompression):
 		return bad("Level %d is not a zstd level", c.Level)
 	}

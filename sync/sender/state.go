@@ -68,7 +68,8 @@ func (st *stream) sendState(ctx context.Context) (bool, error) {
 	s.mu.Lock()
 	o.stateWanted = false
 	o.next, o.prev, o.prevOK = state.Seq+1, state.Chain, true
-	st.queue = append(st.queue, inflight{sentAt: s.cfg.Now(), ranges: []sentRange{{o: o, epoch: o.epoch, first: state.Seq, last: state.Seq}}})
+	st.lastSend = s.cfg.Now()
+	st.queue = append(st.queue, inflight{sentAt: st.lastSend, ranges: []sentRange{{o: o, epoch: o.epoch, first: state.Seq, last: state.Seq}}})
 	s.stats.StatesSent++
 	s.stats.WireBytes += uint64(len(data))
 	s.stats.InFlight = len(st.queue)

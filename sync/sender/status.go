@@ -77,6 +77,7 @@ type Stats struct {
 	EncodeErrors    uint64 `json:"encode_errors"`   // origins held back because their entries did not encode
 	Missing         uint64 `json:"missing"`         // times the source lacked entries the parent needs
 	StatesSent      uint64 `json:"states_sent"`     // state transfers sent (origins whose entries were pruned)
+	Pings           uint64 `json:"pings"`           // keepalives sent on idle sessions
 
 	Dials      uint64 `json:"dials"`      // dial attempts
 	Sessions   uint64 `json:"sessions"`   // sessions welcomed by the parent

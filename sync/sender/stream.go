@@ -16,6 +16,7 @@ type stream struct {
 	queue      []inflight // batches sent and not yet acknowledged, in order
 	progressed bool       // an ack arrived
 	lastAck    time.Time  // when the last ack arrived
+	lastSend   time.Time  // when the last batch, state or ping was sent
 }
 
 // inflight is a batch awaiting its ack.
@@ -57,8 +58,31 @@ func (st *stream) run(ctx context.Context) error {
 			if err := st.checkTimeout(); err != nil {
 				return err
 			}
+			if err := st.keepAlive(ctx); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+// keepAlive pings the parent when nothing has been sent for KeepAlive and
+// nothing is outstanding; the ping's empty ack is queued like a batch's.
+func (st *stream) keepAlive(ctx context.Context) error {
+	s := st.s
+	p, ok := st.sess.(proto.Pinger)
+	now := s.cfg.Now()
+	if !ok || len(st.queue) > 0 || now.Sub(st.lastSend) < s.cfg.KeepAlive {
+		return nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.AckTimeout)
+	defer cancel()
+	if err := p.Ping(sctx); err != nil {
+		return fmt.Errorf("ping parent: %w", err)
+	}
+	st.lastSend = now
+	st.queue = append(st.queue, inflight{sentAt: now})
+	s.count(func(x *Stats) { x.Pings++; x.InFlight = len(st.queue) })
+	return nil
 }
 
 // checkTimeout declares the session dead when batches are outstanding and
@@ -140,6 +164,7 @@ func (st *stream) received(r received) error {
 func (st *stream) commit(p *plan, wireBytes int) {
 	s := st.s
 	b := inflight{sentAt: s.cfg.Now(), ranges: make([]sentRange, len(p.origins))}
+	st.lastSend = b.sentAt
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, o := range p.origins {
