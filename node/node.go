@@ -141,7 +141,7 @@ func (n *Node) serveHTTP() error {
 	n.metrics.register(n.reg)
 	n.reg.MustRegister(newSenderCollector(n))
 	acfg := api.DefaultConfig()
-	acfg.Logger = n.log.With("component", "http")
+	acfg.Logger = n.log
 	acfg.Registry, acfg.Gatherer = n.reg, n.reg
 	srv, err := api.New(acfg, n)
 	if err != nil {

@@ -29,7 +29,7 @@ func (n *Node) setupSender() error {
 	scfg.Source = n.store
 	scfg.KeepAlive = n.cfg.KeepAlive.Duration
 	scfg.Dialer = &link.Dialer{DialConn: link.TCPDialer(n.cfg.Parent, 5*time.Second)}
-	scfg.Logger = n.log.With("component", "sender")
+	scfg.Logger = n.log
 	s, err := sender.New(scfg)
 	if err != nil {
 		return fmt.Errorf("upward sender: %w", err)
@@ -52,7 +52,7 @@ func (n *Node) startSync() error {
 		}
 		n.syncLn = ln
 		lcfg := link.DefaultServerConfig()
-		lcfg.Logger = n.log.With("component", "link")
+		lcfg.Logger = n.log
 		srv := link.NewServer(lcfg, n)
 		n.syncWG.Add(1)
 		go func() {
