@@ -209,14 +209,6 @@ func (s *server) allIDs(kind string) map[string]bool {
 	}
 }
 
-// verify runs POST /v1/verify.
-func (s *server) verify() verifyReport {
-	s.t.Helper()
-	var rep verifyReport
-	s.decode(http.MethodPost, "/v1/verify", http.StatusOK, &rep)
-	return rep
-}
-
 // decodeProblem requires a problem+json answer and decodes it.
 func decodeProblem(t testing.TB, a answer) problem {
 	t.Helper()

@@ -154,19 +154,6 @@ func writeStreetCSV(t *testing.T, dir, street string, n int) string {
 	return writeCSV(t, filepath.Join(dir, "seed-"+street+".csv"), rows)
 }
 
-// parentOf returns the county above street s.
-func (f *federation) parentOf(s *server) *server {
-	for i, below := range f.county {
-		for _, x := range below {
-			if x == s {
-				return f.counties[i]
-			}
-		}
-	}
-	f.t.Fatalf("%s is not a street of the federation", s.area)
-	return nil
-}
-
 // since is the time since t, rounded for logs.
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
