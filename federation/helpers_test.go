@@ -20,9 +20,15 @@ var (
 	street   = area.MustParse("210102001000")
 )
 
-// testTimings run the protocol 20 times faster than DefaultTimings: probes
-// every 250 ms, acks within 150 ms, a dead server declared within ~2 s.
-func testTimings() Timings { return DefaultTimings().Scaled(20) }
+// testTimings run the protocol 10 times faster than DefaultTimings: probes
+// every 500 ms, acks within 300 ms, a dead server declared within ~4 s.
+// Stream timeouts stay long (10 s): they only bound failures, and a loaded
+// test machine can stall a join for a while.
+func testTimings() Timings {
+	t := DefaultTimings().Scaled(10)
+	t.TCPTimeout = 10 * time.Second
+	return t
+}
 
 func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("FEDSYNC_GOSSIP_LOG") != "" {

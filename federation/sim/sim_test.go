@@ -1,0 +1,105 @@
+package sim
+
+import (
+	"context"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"testing"
+	"time"
+
+	"fedsync/area"
+)
+
+func TestPlan(t *testing.T) {
+	if got := NodeCount(); got != 1508 {
+		t.Errorf("NodeCount = %d, want 1508 (1 + 14 + 100 + 1393)", got)
+	}
+	p := Plan(1510)
+	if p[0].Area != Liaoning || p[1].Area.Level() != area.LevelCity || p[1507].Area.Level() != area.LevelStreet {
+		t.Errorf("plan not top-down: %v %v %v", p[0], p[1], p[1507])
+	}
+	if p[1508].Area != Liaoning || p[1508].Name != "210000000000-2" {
+		t.Errorf("server 1509 = %+v, want the province's second server", p[1508])
+	}
+}
+
+// TestConverges50 runs 50 servers (the province, 14 cities, 35 counties)
+// and checks that the joins and a failure converge; the figures are only
+// logged. Under the race detector memberlist runs ~15 times slower and 50
+// servers saturate two cores (probes time out, servers flap), so it runs 16.
+func TestConverges50(t *testing.T) {
+	n := 50
+	if raceEnabled {
+		n = 16
+		t.Logf("race detector on: %d servers instead of 50", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	res, err := Run(ctx, n, Options{
+		Scale: 10, JoinInterval: 20 * time.Millisecond, Window: time.Second,
+		PhaseTimeout: 40 * time.Second, Seed: 1,
+	})
+	t.Logf("simulated: %v", res)
+	t.Logf("real time: %v", res.Real())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BytesPerServer <= 0 || res.Failure.All < res.Failure.First || res.Join.All <= 0 {
+		t.Errorf("implausible figures: %v", res)
+	}
+}
+
+// BenchmarkProvince runs the whole province once: the province's server and
+// every city, county and street server (1,508):
+//
+//	go test -run XXX -bench BenchmarkProvince -benchtime 1x -timeout 3h ./federation/sim/
+//
+// Environment: FEDSYNC_SIM_N (servers, default 1508), FEDSYNC_SIM_SCALE
+// (default 2), FEDSYNC_SIM_JOIN_INTERVAL (wall time between joins, default
+// 1 s of real time, i.e. 1s/scale), FEDSYNC_SIM_WINDOW (default one
+// push/pull period). The garbage collector runs only near an 8 GiB heap
+// (FEDSYNC_SIM_MEMLIMIT_GB): memberlist allocates a 64 KiB LZW table per
+// packet, and with the default GOGC the collector, scanning the ~2 GiB of
+// member state of 1,508 servers, costs more than the simulation itself.
+func BenchmarkProvince(b *testing.B) {
+	n := envInt("FEDSYNC_SIM_N", NodeCount())
+	opts := Options{Scale: envFloat("FEDSYNC_SIM_SCALE", 2), Seed: 1, Progress: b.Logf}
+	opts.JoinInterval = envDuration("FEDSYNC_SIM_JOIN_INTERVAL", time.Duration(float64(time.Second)/opts.Scale))
+	opts.Window = envDuration("FEDSYNC_SIM_WINDOW", 0)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(envFloat("FEDSYNC_SIM_MEMLIMIT_GB", 8) * (1 << 30))))
+	for b.Loop() {
+		res, err := Run(context.Background(), n, opts)
+		b.Logf("simulated: %v", res)
+		r := res.Real()
+		b.Logf("real time: %v", r)
+		b.ReportMetric(r.Join.All.Seconds(), "join-s")
+		b.ReportMetric(r.Failure.All.Seconds(), "fail-s")
+		b.ReportMetric(r.BytesPerServer, "B/s/server")
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func envInt(k string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envFloat(k string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(k string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
+}
