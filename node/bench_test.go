@@ -103,17 +103,42 @@ func BenchmarkImport100k(b *testing.B) {
 		raw := rawBolt(b, dir, muts)
 		n := quietNode(b, filepath.Join(dir, "node"))
 		start := time.Now()
-		for i := 0; i < len(muts); i += 1000 {
-			if _, err := n.Write(context.Background(), muts[i:min(i+1000, len(muts))]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		writeConcurrently(b, n, muts, importInFlight)
 		imp := time.Since(start)
 		n.Stop()
 		b.ReportMetric(float64(len(muts))/raw.Seconds(), "raw_rec/s")
 		b.ReportMetric(float64(len(muts))/imp.Seconds(), "import_rec/s")
 		b.ReportMetric(raw.Seconds()/imp.Seconds(), "ratio")
 		b.ReportMetric(float64(size)/float64(len(muts)), "bytes/rec")
+	}
+}
+
+// importInFlight is how many 1,000-record batches `fedsync import` keeps
+// in flight; the benchmark does the same.
+const importInFlight = 4
+
+// writeConcurrently writes muts in batches of 1,000 with up to inFlight
+// batches outstanding, as the CLI's import does: raft appends the next
+// batches to its log while the store applies the previous one.
+func writeConcurrently(b *testing.B, n *Node, muts []storage.Mutation, inFlight int) {
+	sem := make(chan struct{}, inFlight)
+	errs := make(chan error, len(muts)/1000+1)
+	for i := 0; i < len(muts); i += 1000 {
+		sem <- struct{}{}
+		go func(batch []storage.Mutation) {
+			defer func() { <-sem }()
+			_, err := n.Write(context.Background(), batch)
+			errs <- err
+		}(muts[i:min(i+1000, len(muts))])
+	}
+	for range inFlight {
+		sem <- struct{}{}
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -179,25 +179,63 @@ func (run *importRun) readAll(r *importer.Reader) error {
 
 // sendAll sends the rows read in batches of run.size; it stops at the first
 // batch the agent does not answer (not a row refusal: those are counted).
+//
+// Up to importInFlight batches are outstanding at once, so that the agent's
+// raft log takes the next batches while its store applies the previous one;
+// outcomes are counted in file order.
 func (run *importRun) sendAll(ctx context.Context) error {
-	recs, lines := run.recs, run.lines
-	for i := 0; i < len(recs); i += run.size {
-		j := min(i+run.size, len(recs))
-		if err := run.send(ctx, recs[i:j], lines[i:j]); err != nil {
-			return err
-		}
-		run.sent += j - i
-		_ = run.bar.Add(j - i)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type sent struct {
+		results []client.BatchResult
+		lines   []int
+		err     error
 	}
-	return nil
+	var pending []chan sent
+	var first error
+	collect := func() {
+		r := <-pending[0]
+		pending = pending[1:]
+		if r.err != nil {
+			if first == nil {
+				first = r.err
+				cancel()
+			}
+			return
+		}
+		run.count(r.results, r.lines)
+		run.sent += len(r.results)
+		_ = run.bar.Add(len(r.results))
+	}
+	for i := 0; i < len(run.recs) && first == nil; i += run.size {
+		j := min(i+run.size, len(run.recs))
+		ch := make(chan sent, 1)
+		pending = append(pending, ch)
+		go func(recs []json.RawMessage, lines []int) {
+			res, err := run.c.Batch(ctx, run.kind, client.ModeCreate, recs)
+			if err == nil && len(res) != len(recs) {
+				err = fmt.Errorf("the agent answered %d results for %d rows", len(res), len(recs))
+			}
+			if err != nil {
+				err = fmt.Errorf("send rows %d to %d: %w", lines[0], lines[len(lines)-1], err)
+			}
+			ch <- sent{res, lines, err}
+		}(run.recs[i:j], run.lines[i:j])
+		if len(pending) == importInFlight {
+			collect()
+		}
+	}
+	for len(pending) > 0 {
+		collect()
+	}
+	return first
 }
 
-// send sends one batch and counts the outcomes.
-func (run *importRun) send(ctx context.Context, recs []json.RawMessage, lines []int) error {
-	results, err := run.c.Batch(ctx, run.kind, client.ModeCreate, recs)
-	if err != nil {
-		return fmt.Errorf("send rows %d to %d: %w", lines[0], lines[len(lines)-1], err)
-	}
+// importInFlight is how many batches an import keeps outstanding.
+const importInFlight = 4
+
+// count counts the outcomes of one batch whose rows are at lines.
+func (run *importRun) count(results []client.BatchResult, lines []int) {
 	for i, res := range results {
 		switch res.Status {
 		case client.StatusCreated:
@@ -210,7 +248,6 @@ func (run *importRun) send(ctx context.Context, recs []json.RawMessage, lines []
 			run.res.Errors = append(run.res.Errors, remoteProblem(lines[i], res.Error))
 		}
 	}
-	return nil
 }
 
 // localProblem describes a row the importer refused.
