@@ -36,9 +36,9 @@ first row names the columns, by JSON field name or Chinese label (组织名称,
 
 The whole file is read and every row checked here first: a file that turns
 out damaged half-way (a cut workbook, an unterminated CSV quote) stores
-nothing. The rows are then sent in batches (--batch, at most 1000) to the
-agent, which checks them again against what it holds and applies each batch
-as one durable write. Each refused row
+nothing. The rows are then sent in batches (--batch, at most 1000; four
+outstanding at a time) to the agent, which checks them again against what
+it holds and applies each batch as one durable write. Each refused row
 is reported as "row N: field: rule" with N the row number in the file. At
 the end the counts: created, unchanged, errors.
 
