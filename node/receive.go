@@ -75,13 +75,16 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 		}
 		return n.submit(cmdState, sender, data)
 	}
-	b, err := wire.Decode(data, n.syncLimits)
+	// Only what needs no decompression is checked here: a damaged batch
+	// is refused at once; the payload is decoded (entries, chains) once,
+	// where it is applied, on every server.
+	from, err := wire.Check(data, n.syncLimits)
 	if err != nil {
 		return refused(err)
 	}
 	n.Heartbeat(sender)
-	if b.Sender != sender {
-		return refused(fmt.Errorf("batch names sender %s on a link opened by %s: %w", b.Sender, sender, storage.ErrJurisdiction))
+	if from != sender {
+		return refused(fmt.Errorf("batch names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction))
 	}
 	return n.submit(cmdRemoteBatch, sender, data)
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
+
+	"fedsync/area"
 )
 
 // decoder is the shared zstd decoder, created on first use. DecodeAll is
@@ -112,4 +114,31 @@ func decompress(payload []byte, rawSize uint64) ([]byte, *RuleError) {
 		return nil, ruleErr(RuleStructure, "", 0, ErrMalformed, "payload inflates to %d bytes, header declares %d", len(raw), rawSize)
 	}
 	return raw, nil
+}
+
+// Check verifies everything about an encoded batch that needs no
+// decompression — magic, version, header CRC, sender and origins, ranges
+// and counts, the limits, the payload's length and CRC — and returns the
+// sender. A receiver uses it to refuse a damaged batch at once, and leaves
+// the full Decode (payload, entries, chains) to where the batch is applied.
+func Check(data []byte, lim Limits) (area.Code, error) {
+	lim = lim.withDefaults()
+	if err := lim.Validate(); err != nil {
+		return "", err
+	}
+	if max := lim.MaxBatchBytes(); int64(len(data)) > max {
+		return "", ruleErr(RuleSize, "", 0, ErrTooLarge, "%d bytes, limit %d", len(data), max)
+	}
+	hl, rerr := readPreamble(data)
+	if rerr != nil {
+		return "", rerr
+	}
+	b, t, rerr := parseHeader(data, hl, lim)
+	if rerr != nil {
+		return "", rerr
+	}
+	if rerr := checkPayload(data[hl:], t); rerr != nil {
+		return "", rerr
+	}
+	return b.Sender, nil
 }

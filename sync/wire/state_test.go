@@ -62,3 +62,26 @@ func FuzzDecodeState(f *testing.F) {
 		}
 	})
 }
+
+// TestCheck: Check accepts what Decode accepts and refuses header and
+// payload damage without decompressing.
+func TestCheck(t *testing.T) {
+	st := sampleState()
+	e := storage.Entry{Origin: st.Origin, Seq: 1, Time: 5, Kind: "org", ID: "o1", Op: storage.OpPut, Body: []byte(`{"id":"o1"}`)}
+	e.Chain = ChainNext([32]byte{}, e)
+	b := &Batch{Sender: st.Origin, Ranges: []Range{{Origin: st.Origin, First: 1, Last: 1, EndChain: e.Chain, Entries: []storage.Entry{e}}}}
+	data, err := Encode(b, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Check(data, Limits{}); err != nil || s != st.Origin {
+		t.Fatalf("Check of a good batch: %v %v", s, err)
+	}
+	for _, i := range []int{0, 5, len(data) - 1} {
+		bad := append([]byte(nil), data...)
+		bad[i] ^= 0x40
+		if _, err := Check(bad, Limits{}); err == nil {
+			t.Errorf("byte %d flipped: Check accepted", i)
+		}
+	}
+}
