@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"fedsync/area"
 	"fedsync/node"
@@ -165,19 +164,3 @@ func (c *cluster) marks() map[area.Code]storage.Watermark {
 
 // discard is the logger of nodes when the scenario names none.
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// waitFor polls cond every poll until it holds, ctx ends or timeout passes.
-func waitFor(ctx context.Context, poll, timeout time.Duration, what string, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		case <-t.C:
-		}
-	}
-	return nil
-}

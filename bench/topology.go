@@ -15,14 +15,6 @@ type topology struct {
 	note    string // why fewer streets than asked, if so
 }
 
-// top returns the node the streets send to.
-func (t topology) top() area.Code {
-	if t.county != "" {
-		return t.county
-	}
-	return t.city
-}
-
 // cityStreets returns the streets of the city's counties that have
 // communities (a street without any could write no org), in code order.
 func cityStreets() []area.Code {
