@@ -22,17 +22,22 @@ import (
 // benchOrgs returns n valid organizations spread over the test street's
 // communities, each about 400–500 bytes of JSON.
 func benchOrgs(n int) []registry.Org {
-	comms := area.Children(testStreet)
-	cats := registry.Categories()
 	out := make([]registry.Org, n)
 	for i := range out {
-		out[i] = registry.Org{ID: fmt.Sprintf("org-%07d", i), Community: comms[i%len(comms)].Code,
-			Name: fmt.Sprintf("%s第%d邻里互助志愿服务队", comms[i%len(comms)].Name, i), Category: cats[i%len(cats)],
-			Tier: registry.TierFiled, Founded: fmt.Sprintf("20%02d-%02d-15", 15+i%10, 1+i%12), Members: 5 + i%80,
-			Leader: "王秀英", LeaderPhone: fmt.Sprintf("139%08d", i), Charter: i%2 == 0, PartyBuilding: i%3 == 0,
-			Brand: i%50 == 0, Status: registry.StatusActive}
+		out[i] = benchOrg(i)
 	}
 	return out
+}
+
+// benchOrg returns the i-th organization of benchOrgs.
+func benchOrg(i int) registry.Org {
+	comms := area.Children(testStreet)
+	cats := registry.Categories()
+	return registry.Org{ID: fmt.Sprintf("org-%07d", i), Community: comms[i%len(comms)].Code,
+		Name: fmt.Sprintf("%s第%d邻里互助志愿服务队", comms[i%len(comms)].Name, i), Category: cats[i%len(cats)],
+		Tier: registry.TierFiled, Founded: fmt.Sprintf("20%02d-%02d-15", 15+i%10, 1+i%12), Members: 5 + i%80,
+		Leader: "王秀英", LeaderPhone: fmt.Sprintf("139%08d", i), Charter: i%2 == 0, PartyBuilding: i%3 == 0,
+		Brand: i%50 == 0, Status: registry.StatusActive}
 }
 
 func benchMuts(b testing.TB, orgs []registry.Org) []storage.Mutation {
@@ -172,11 +177,10 @@ func BenchmarkSummary(b *testing.B) {
 func BenchmarkAPICreate(b *testing.B) {
 	n := quietNode(b, b.TempDir())
 	defer n.Stop()
-	orgs := benchOrgs(b.N + 1)
 	url := "http://" + n.HTTPAddr() + "/v1/records/org"
 	i := 0
 	for b.Loop() {
-		body, _ := json.Marshal(orgs[i])
+		body, _ := json.Marshal(benchOrg(i))
 		i++
 		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
 		if err != nil {
