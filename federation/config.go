@@ -58,6 +58,13 @@ type Config struct {
 	// its last change. Default 72 h (a weekend of an office being off).
 	ForgetAfter time.Duration
 
+	// ReconnectInterval is how often the pool tries to join one member it
+	// reports dead (picked at random, until ForgetAfter). memberlist stops
+	// talking to a dead member once GossipToTheDeadTime has passed, so
+	// without this two halves of a partitioned federation that declared
+	// each other dead would never merge again. Default 30 s.
+	ReconnectInterval time.Duration
+
 	// Logger receives the pool's and memberlist's logs (memberlist's
 	// "[DEBUG]" lines at slog.LevelDebug, and so on). nil means
 	// slog.Default(). The pool adds component=gossip.
@@ -150,12 +157,13 @@ func (t Timings) Scaled(factor float64) Timings {
 // 0.0.0.0:7946. Name, Meta and Keyring must still be set.
 func DefaultConfig() Config {
 	return Config{
-		BindAddr:         "0.0.0.0",
-		BindPort:         7946,
-		Timings:          DefaultTimings(),
-		PacketSize:       1200,
-		BroadcastTimeout: 5 * time.Second,
-		ForgetAfter:      72 * time.Hour,
+		BindAddr:          "0.0.0.0",
+		BindPort:          7946,
+		Timings:           DefaultTimings(),
+		PacketSize:        1200,
+		BroadcastTimeout:  5 * time.Second,
+		ForgetAfter:       72 * time.Hour,
+		ReconnectInterval: 30 * time.Second,
 	}
 }
 
@@ -239,6 +247,8 @@ func (c Config) validateLimits() error {
 		return fieldErr("broadcast_timeout", "must be positive")
 	case c.ForgetAfter <= 0:
 		return fieldErr("forget_after", "must be positive")
+	case c.ReconnectInterval <= 0:
+		return fieldErr("reconnect_interval", "must be positive")
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type Pool struct {
 	closed atomic.Bool // Shutdown called
 	left   atomic.Bool // Leave called
 
+	stop chan struct{}  // closed by Shutdown: ends the reconnect loop
+	wg   sync.WaitGroup // the reconnect loop
+
 	// mu guards the fields below. It is taken inside memberlist's callbacks
 	// (which hold memberlist's node lock), so it is never held while
 	// calling into memberlist.
@@ -69,7 +72,7 @@ func New(cfg Config) (*Pool, error) {
 	}
 	p := &Pool{
 		cfg: cfg, log: logger.With("component", "gossip"), keyring: kr, now: time.Now,
-		events: newDispatcher(cfg.OnEvent), meta: cfg.Meta,
+		events: newDispatcher(cfg.OnEvent), meta: cfg.Meta, stop: make(chan struct{}),
 		view: make(map[string]*entry), refused: make(map[string]string),
 	}
 	if p.metaBytes, err = encodeMeta(cfg.Meta, 0); err != nil {
@@ -81,6 +84,8 @@ func New(cfg Config) (*Pool, error) {
 		return nil, fmt.Errorf("start gossip on %s:%d: %w", cfg.BindAddr, cfg.BindPort, err)
 	}
 	p.ml = ml
+	p.wg.Add(1)
+	go p.reconnectLoop()
 	return p, nil
 }
 
@@ -169,6 +174,8 @@ func (p *Pool) Shutdown() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
+	close(p.stop)
+	p.wg.Wait()
 	err := p.ml.Shutdown()
 	p.events.stop()
 	if err != nil {

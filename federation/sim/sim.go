@@ -330,7 +330,7 @@ func (s *simulation) bootstrap(ctx context.Context, res *Result) error {
 			return err
 		}
 		if i%100 == 99 {
-			s.opts.Progress("%d servers started", i+1)
+			s.opts.Progress("%d servers started; cpu %v, false failures %d", i+1, cpuTime().Round(time.Second), s.falseFails.Load())
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -64,16 +65,20 @@ func TestConverges50(t *testing.T) {
 // member state of 1,508 servers, costs more than the simulation itself.
 func BenchmarkProvince(b *testing.B) {
 	n := envInt("FEDSYNC_SIM_N", NodeCount())
-	opts := Options{Scale: envFloat("FEDSYNC_SIM_SCALE", 2), Seed: 1, Progress: b.Logf}
+	start := time.Now()
+	progress := func(format string, args ...any) { // live, unlike b.Logf
+		fmt.Fprintf(os.Stderr, "%8s  %s\n", time.Since(start).Round(time.Second), fmt.Sprintf(format, args...))
+	}
+	opts := Options{Scale: envFloat("FEDSYNC_SIM_SCALE", 2), Seed: 1, Progress: progress}
 	opts.JoinInterval = envDuration("FEDSYNC_SIM_JOIN_INTERVAL", time.Duration(float64(time.Second)/opts.Scale))
 	opts.Window = envDuration("FEDSYNC_SIM_WINDOW", 0)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(envFloat("FEDSYNC_SIM_MEMLIMIT_GB", 8) * (1 << 30))))
 	for b.Loop() {
 		res, err := Run(context.Background(), n, opts)
-		b.Logf("simulated: %v", res)
+		progress("simulated: %v", res)
 		r := res.Real()
-		b.Logf("real time: %v", r)
+		progress("real time: %v", r)
 		b.ReportMetric(r.Join.All.Seconds(), "join-s")
 		b.ReportMetric(r.Failure.All.Seconds(), "fail-s")
 		b.ReportMetric(r.BytesPerServer, "B/s/server")

@@ -24,20 +24,22 @@ type Network struct {
 	// NewTransport. Default 1024.
 	PacketQueue int
 
-	mu    sync.RWMutex // guards nodes and next
+	mu    sync.RWMutex // guards nodes, next and cut
 	nodes map[string]*Transport
 	next  int
+	cut   map[[2]string]bool // address pairs that cannot talk, both ways
 }
 
 // Transport is one server's endpoint on a Network. It implements
 // memberlist.NodeAwareTransport.
 type Transport struct {
-	net     *Network
-	addr    *net.TCPAddr // also the UDP address: same IP and port
-	packets chan *memberlist.Packet
-	streams chan net.Conn
-	done    chan struct{} // closed by Shutdown
-	once    sync.Once
+	net      *Network
+	addr     *net.TCPAddr // also the UDP address: same IP and port
+	hostport string       // addr as host:port
+	packets  chan *memberlist.Packet
+	streams  chan net.Conn
+	done     chan struct{} // closed by Shutdown
+	once     sync.Once
 
 	sent    atomic.Int64 // bytes this endpoint sent: packets and stream writes
 	npkts   atomic.Int64 // packets this endpoint sent
@@ -64,22 +66,49 @@ func (n *Network) NewTransport() *Transport {
 		q = 1024
 	}
 	t := &Transport{
-		net: n, addr: &net.TCPAddr{IP: ip, Port: 7946},
+		net: n, addr: &net.TCPAddr{IP: ip, Port: 7946}, hostport: net.JoinHostPort(ip.String(), "7946"),
 		packets: make(chan *memberlist.Packet, q), streams: make(chan net.Conn),
 		done: make(chan struct{}),
 	}
-	n.nodes[t.addr.String()] = t
+	n.nodes[t.hostport] = t
 	return t
 }
 
-func (n *Network) lookup(addr string) *Transport {
+// lookup returns the endpoint at addr as seen from from: nil when unknown
+// or cut off.
+func (n *Network) lookup(from, addr string) *Transport {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
+	if n.cut[[2]string{from, addr}] {
+		return nil
+	}
 	return n.nodes[addr]
 }
 
+// Partition cuts every link between an address in a and one in b, both
+// ways, until Heal: packets are lost and dials refused.
+func (n *Network) Partition(a, b []string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cut == nil {
+		n.cut = make(map[[2]string]bool)
+	}
+	for _, x := range a {
+		for _, y := range b {
+			n.cut[[2]string{x, y}], n.cut[[2]string{y, x}] = true, true
+		}
+	}
+}
+
+// Heal restores every link cut by Partition.
+func (n *Network) Heal() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.cut = nil
+}
+
 // Addr returns the endpoint's address, host:port.
-func (t *Transport) Addr() string { return t.addr.String() }
+func (t *Transport) Addr() string { return t.hostport }
 
 // Sent returns the bytes this endpoint has sent so far.
 func (t *Transport) Sent() int64 { return t.sent.Load() }
@@ -117,7 +146,7 @@ func (t *Transport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, e
 	now := time.Now()
 	t.sent.Add(int64(len(b)))
 	t.npkts.Add(1)
-	dst := t.net.lookup(a.Addr)
+	dst := t.net.lookup(t.hostport, a.Addr)
 	if dst == nil || dst.down() {
 		return now, nil // lost, as UDP would be
 	}
@@ -141,7 +170,7 @@ func (t *Transport) DialTimeout(addr string, timeout time.Duration) (net.Conn, e
 // DialAddressTimeout opens a stream to a's endpoint, which must accept it
 // within timeout.
 func (t *Transport) DialAddressTimeout(a memberlist.Address, timeout time.Duration) (net.Conn, error) {
-	dst := t.net.lookup(a.Addr)
+	dst := t.net.lookup(t.hostport, a.Addr)
 	if t.down() || dst == nil || dst.down() {
 		return nil, fmt.Errorf("dial %s: %w", a.Addr, errDown)
 	}
