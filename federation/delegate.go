@@ -48,8 +48,8 @@ func (d *delegate) NotifyAlive(n *memberlist.Node) error {
 		return nil // our own metadata was validated by New and UpdateMeta
 	}
 	cand, flags, err := p.candidate(n)
-	if err == nil && p.cfg.ConflictChecker != nil {
-		err = p.checkConflict(cand, p.upByArea(nil))
+	if err == nil && p.cfg.ConflictChecker != nil && !p.accepted(cand) {
+		err = p.checkConflict(cand, p.upInArea(cand.Area))
 	}
 	if err != nil {
 		return p.refuse(n, err)
@@ -83,7 +83,7 @@ func (d *delegate) NotifyMerge(peers []*memberlist.Node) error {
 	}
 	byArea := p.upByArea(cands)
 	for _, c := range append([]Member{p.Local()}, cands...) { // ourselves first: the joiner's error names itself
-		if err := p.checkConflict(c, byArea); err != nil {
+		if err := p.checkConflict(c, byArea[c.Area]); err != nil {
 			return p.refuseMerge(&memberlist.Node{Name: c.Name}, err)
 		}
 	}
@@ -128,11 +128,33 @@ func (p *Pool) upByArea(extra []Member) map[area.Code][]Member {
 	return by
 }
 
-// checkConflict asks the ConflictChecker about c against the others of its
-// area.
-func (p *Pool) checkConflict(c Member, byArea map[area.Code][]Member) error {
-	same := make([]Member, 0, len(byArea[c.Area]))
-	for _, m := range byArea[c.Area] {
+// accepted reports whether the view holds c, up, with the same metadata:
+// the ConflictChecker has judged it already (alive messages repeat).
+func (p *Pool) accepted(c Member) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.view[c.Name]
+	return ok && !e.hidden && e.m.Status.Up() && e.m.Meta == c.Meta
+}
+
+// upInArea returns the up members of the view in area a.
+func (p *Pool) upInArea(a area.Code) []Member {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Member
+	for _, e := range p.view {
+		if e.m.Area == a && e.m.Status.Up() && !e.hidden {
+			out = append(out, e.m)
+		}
+	}
+	return out
+}
+
+// checkConflict asks the ConflictChecker about c against the other members
+// of its area in inArea.
+func (p *Pool) checkConflict(c Member, inArea []Member) error {
+	same := make([]Member, 0, len(inArea))
+	for _, m := range inArea {
 		if m.Name != c.Name {
 			same = append(same, m)
 		}

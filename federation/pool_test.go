@@ -248,6 +248,33 @@ func TestConflictCheckerRefusesJoin(t *testing.T) {
 			t.Errorf("%s lists the refused server", q.cfg.Name)
 		}
 	}
+
+	// Through a server without the checker: it accepts d and gossips it,
+	// a and b refuse d's alive messages.
+	x, _ := c.start(testConfig(t, "x", county, c.key))
+	if _, err := x.Join([]string{c.pools[0].LocalAddr()}); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := c.start(testConfig(t, "d", street, c.key))
+	if _, err := d.Join([]string{x.LocalAddr()}); err != nil {
+		t.Fatalf("join through x: %v", err)
+	}
+	waitFor(t, 10*time.Second, "a and b refuse d", func() error {
+		for i, l := range c.logs[:2] {
+			if l.count(EventRefused, "d") == 0 {
+				return fmt.Errorf("pool %d has not refused d", i)
+			}
+		}
+		if _, ok := find(x.Members(), "d"); !ok {
+			return errors.New("x does not list d")
+		}
+		return nil
+	})
+	for _, q := range c.pools[:2] {
+		if _, ok := find(q.Members(), "d"); ok {
+			t.Errorf("%s lists d", q.cfg.Name)
+		}
+	}
 }
 
 func TestLeaveThenOperationsRefused(t *testing.T) {

@@ -70,7 +70,7 @@ func BenchmarkProvince(b *testing.B) {
 		fmt.Fprintf(os.Stderr, "%8s  %s\n", time.Since(start).Round(time.Second), fmt.Sprintf(format, args...))
 	}
 	opts := Options{Scale: envFloat("FEDSYNC_SIM_SCALE", 2), Seed: 1, Progress: progress}
-	opts.JoinInterval = envDuration("FEDSYNC_SIM_JOIN_INTERVAL", time.Duration(float64(time.Second)/opts.Scale))
+	opts.JoinInterval = envDuration("FEDSYNC_SIM_JOIN_INTERVAL", 0)
 	opts.Window = envDuration("FEDSYNC_SIM_WINDOW", 0)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(envFloat("FEDSYNC_SIM_MEMLIMIT_GB", 8) * (1 << 30))))
