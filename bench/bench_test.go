@@ -80,7 +80,7 @@ func checkTopology(t *testing.T, res Result, shape string) {
 
 func checkPhase(t *testing.T, ph *Phase, shape string) {
 	t.Helper()
-	if ph.Elapsed <= 0 || ph.EntriesPerSec <= 0 || ph.RatioToRaw <= 0 || ph.WriteElapsed <= 0 || ph.WritesPerSec <= 0 {
+	if ph.Elapsed <= 0 || ph.EntriesPerSec <= 0 || ph.PeakPerSec <= 0 || ph.RatioToRaw <= 0 || ph.WriteElapsed <= 0 || ph.WritesPerSec <= 0 {
 		t.Errorf("%s: figures not positive: %+v", ph.Mode, ph)
 	}
 	if ph.Mode == ModeCatchup && (ph.CityStart <= 0 || ph.FromFirstPerSec <= 0 || ph.FirstEntry <= 0 || ph.AllDelivering < ph.FirstEntry || ph.Elapsed < ph.AllDelivering) {
@@ -183,5 +183,21 @@ func TestLoadJSONL(t *testing.T) {
 	}
 	if _, err := LoadJSONL(strings.NewReader(`{"id":"x","bogus":1}`)); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("unknown field: got %v, want an error naming line 1", err)
+	}
+}
+
+func TestPeakRate(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	ps := []point{{t0, 0}, {t0.Add(500 * time.Millisecond), 10}, {t0.Add(time.Second), 100}, {t0.Add(2 * time.Second), 110}, {t0.Add(2500 * time.Millisecond), 400}}
+	// From each point, the shortest window of at least 1s: 0→1s 100/s,
+	// 0.5→2s 66/s, 1→2s 10/s; from 2s on none is long enough.
+	if got := peakRate(ps, time.Second); got != 100 {
+		t.Errorf("peakRate = %v, want 100", got)
+	}
+	if got := peakRate(ps[:2], time.Second); got != 20 {
+		t.Errorf("peakRate over half a second = %v, want 20 (the whole span)", got)
+	}
+	if got := peakRate(ps[:1], time.Second); got != 0 {
+		t.Errorf("peakRate of one point = %v, want 0", got)
 	}
 }

@@ -92,7 +92,9 @@ func (r *runner) live(ctx context.Context) (*Phase, error) {
 	w := r.write(ctx)
 	defer w.stop()
 	var heads map[area.Code]uint64
+	var trace []point
 	err = r.watch(ctx, "the city to hold every entry", func(now time.Time, marks map[area.Code]storage.Watermark) (bool, error) {
+		trace = append(trace, point{now, held(marks, base)})
 		if heads == nil && w.finished() {
 			if w.err != nil {
 				return false, w.err
@@ -111,6 +113,7 @@ func (r *runner) live(ctx context.Context) (*Phase, error) {
 	}
 	ph.Entries = held(c.marks(), base)
 	ph.EntriesPerSec = rate(ph.Entries, ph.Elapsed)
+	ph.PeakPerSec = peakRate(trace, PeakWindow)
 	ph.WritesPerSec = rate(r.s.Entries, ph.WriteElapsed)
 	return ph, nil
 }
@@ -149,7 +152,9 @@ func (r *runner) catchup(ctx context.Context) (*Phase, error) {
 		}
 	}
 	seen := map[area.Code]bool{}
+	var trace []point
 	err := r.watch(ctx, "the city to catch up", func(now time.Time, marks map[area.Code]storage.Watermark) (bool, error) {
+		trace = append(trace, point{now, held(marks, nil)})
 		for o := range heads {
 			if marks[o].Seq > 0 && !seen[o] {
 				seen[o] = true
@@ -174,6 +179,7 @@ func (r *runner) catchup(ctx context.Context) (*Phase, error) {
 	ph.Entries = held(c.marks(), nil)
 	ph.EntriesPerSec = rate(ph.Entries, ph.Elapsed)
 	ph.FromFirstPerSec = rate(ph.Entries, ph.Elapsed-ph.FirstEntry)
+	ph.PeakPerSec = peakRate(trace, PeakWindow)
 	return ph, nil
 }
 

@@ -44,8 +44,13 @@ type Phase struct {
 	// RatioToRaw is EntriesPerSec over the raw baseline's records/s.
 	RatioToRaw float64 `json:"ratio_to_raw"`
 	// FromFirstPerSec is, in catch-up, Entries over the time from the
-	// first entry's arrival to the end: the rate once the links were up.
+	// first entry's arrival to the end.
 	FromFirstPerSec float64 `json:"from_first_entry_per_sec,omitempty"`
+	// PeakPerSec is the highest rate at which the city's watermarks rose
+	// over any window of PeakWindow (or the whole clock, if shorter) while
+	// the clock ran: what the city applies when links are up and entries
+	// wait.
+	PeakPerSec float64 `json:"peak_per_sec"`
 
 	// WriteElapsed is how long the streets took to write their records
 	// (all streets at once, each in batches of Scenario.BatchSize), and
@@ -99,6 +104,38 @@ type Latency struct {
 	// WriteP50 is the median time of the local write itself (raft apply
 	// and fsync at the street), part of every sample.
 	WriteP50 time.Duration `json:"write_p50_ns"`
+}
+
+// PeakWindow is the window of Phase.PeakPerSec.
+const PeakWindow = time.Second
+
+// point is what the city held at one poll.
+type point struct {
+	at   time.Time
+	held uint64
+}
+
+// peakRate returns the highest rate over the windows that start at a point
+// and end at the first point at least w later; when the points span less
+// than w, the window is their span.
+func peakRate(ps []point, w time.Duration) float64 {
+	if len(ps) < 2 {
+		return 0
+	}
+	w = min(w, ps[len(ps)-1].at.Sub(ps[0].at))
+	best, j := 0.0, 0
+	for i := range ps {
+		for j < len(ps) && ps[j].at.Sub(ps[i].at) < w {
+			j++
+		}
+		if j == len(ps) {
+			break
+		}
+		if ps[j].held >= ps[i].held {
+			best = max(best, rate(ps[j].held-ps[i].held, ps[j].at.Sub(ps[i].at)))
+		}
+	}
+	return best
 }
 
 // percentile returns the p-th percentile (0 < p <= 100, nearest rank) of

@@ -46,6 +46,10 @@ The figures:
                         seeded on its first start)
   elapsed, entries/s    the clock, and entries applied at the city per second
   × raw bbolt           entries/s over the raw baseline's records/s
+  peak entries/s        the fastest the city's watermarks rose over any 1s
+                        window: what the city applies while links are up and
+                        entries wait (the clock also holds start-up, redial
+                        waits and the streets' own writing)
   streets wrote         how long the streets took to write, all at once, and
                         their records/s together
   city started          catch-up: when the city's Start returned (store, raft
@@ -206,6 +210,7 @@ func phaseTable(r bench.Result) *table {
 	row("elapsed", func(p *bench.Phase) string { return dur(p.Elapsed) })
 	row("entries/s at the city", func(p *bench.Phase) string { return thousands(int64(p.EntriesPerSec)) })
 	row("× raw bbolt", func(p *bench.Phase) string { return fmt.Sprintf("%.2f", p.RatioToRaw) })
+	row("peak entries/s (1s window)", func(p *bench.Phase) string { return thousands(int64(p.PeakPerSec)) })
 	row("streets wrote in", func(p *bench.Phase) string { return dur(p.WriteElapsed) })
 	row("streets' records/s", func(p *bench.Phase) string { return thousands(int64(p.WritesPerSec)) })
 	row("city started", func(p *bench.Phase) string { return durOrDash(p.CityStart) })
