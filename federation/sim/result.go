@@ -37,6 +37,7 @@ type Result struct {
 	Window            time.Duration // steady-state window for the byte counts
 	BytesPerServer    float64       // mean bytes sent per server per second in the window
 	BytesPerServerMax float64       // the busiest server's bytes per second
+	PacketShare       float64       // the share of those bytes sent in packets (probes, gossip); the rest is push/pull
 	CPU               float64       // process CPU seconds per wall second in the window (2.0 = two cores busy)
 
 	TotalCPU time.Duration // process CPU time over the whole run
@@ -63,9 +64,9 @@ func (r Result) Real() Result {
 func (r Result) String() string {
 	ms := func(d time.Duration) string { return d.Round(time.Millisecond).String() }
 	return fmt.Sprintf("n=%d scale=%g join-phase=%s bootstrap=%v join=%v failure=%v "+
-		"bytes/s/server=%.0f (max %.0f) over %s after %s, cpu=%.2f total-cpu=%s heap=%.0fMiB "+
+		"bytes/s/server=%.0f (max %.0f, %.0f%% in packets) over %s after %s, cpu=%.2f total-cpu=%s heap=%.0fMiB "+
 		"false-failures=%d join-retries=%d packets=%d dropped=%d",
 		r.N, r.Scale, ms(r.JoinPhase), r.Bootstrap, r.Join, r.Failure,
-		r.BytesPerServer, r.BytesPerServerMax, ms(r.Window), ms(r.Settle), r.CPU, r.TotalCPU.Round(time.Second), r.HeapMB,
+		r.BytesPerServer, r.BytesPerServerMax, 100*r.PacketShare, ms(r.Window), ms(r.Settle), r.CPU, r.TotalCPU.Round(time.Second), r.HeapMB,
 		r.FalseFailures, r.JoinRetries, r.Packets, r.Dropped)
 }

@@ -267,6 +267,9 @@ func (s *simulation) bootstrap(ctx context.Context, res *Result) error {
 		if err := s.start(i); err != nil {
 			return err
 		}
+		if err := s.overloaded(); err != nil {
+			return fmt.Errorf("after %d servers: %w", i+1, err)
+		}
 		if i%100 == 99 {
 			s.opts.Progress("%d servers started; cpu %v, false failures %d", i+1, cpuTime().Round(time.Second), s.falseFails.Load())
 		}
@@ -292,9 +295,9 @@ func (s *simulation) steady(ctx context.Context, res *Result) error {
 	if err := sleep(ctx, s.opts.Settle); err != nil {
 		return err
 	}
-	before := make([]int64, m)
+	before, beforePkt := make([]int64, m), make([]int64, m)
 	for i := range before {
-		before[i] = s.trans[i].Sent()
+		before[i], beforePkt[i] = s.trans[i].Sent(), s.trans[i].SentInPackets()
 	}
 	cpu0, t0 := cpuTime(), time.Now()
 	if err := sleep(ctx, s.opts.Window); err != nil {
@@ -302,13 +305,16 @@ func (s *simulation) steady(ctx context.Context, res *Result) error {
 	}
 	wall := time.Since(t0)
 	res.Window, res.CPU = wall, (cpuTime()-cpu0).Seconds()/wall.Seconds()
-	var total int64
+	var total, pkt int64
 	for i := range before {
 		d := s.trans[i].Sent() - before[i]
-		total += d
+		total, pkt = total+d, pkt+s.trans[i].SentInPackets()-beforePkt[i]
 		res.BytesPerServerMax = math.Max(res.BytesPerServerMax, float64(d)/wall.Seconds())
 	}
 	res.BytesPerServer = float64(total) / float64(m) / wall.Seconds()
+	if total > 0 {
+		res.PacketShare = float64(pkt) / float64(total)
+	}
 	return nil
 }
 
@@ -342,8 +348,26 @@ func (s *simulation) failure(ctx context.Context, res *Result) error {
 	return err
 }
 
-// errTimeout is wrapped by the error of a phase that did not converge.
-var errTimeout = errors.New("sim: did not converge")
+// Sentinel errors of Run.
+var (
+	// errTimeout is wrapped by the error of a phase that did not converge.
+	errTimeout = errors.New("sim: did not converge")
+	// ErrOverloaded is returned when the process cannot keep up: more
+	// false failures than 10 per server means probes time out from CPU
+	// starvation, each one adds suspect, dead and refute messages, and the
+	// run would only collapse further. Use fewer servers, a smaller Scale or
+	// a longer JoinInterval.
+	ErrOverloaded = errors.New("sim: overloaded (servers declared dead from CPU starvation)")
+)
+
+// overloaded returns ErrOverloaded, with figures, once false failures pass
+// 10 per server.
+func (s *simulation) overloaded() error {
+	if f := s.falseFails.Load(); f > 10*int64(len(s.plan)) {
+		return fmt.Errorf("%w: %d false failures, process cpu %v", ErrOverloaded, f, cpuTime().Round(time.Second))
+	}
+	return nil
+}
 
 // spread polls observers [0, to) every 5 ms until want of them satisfy f
 // (the victim, shut down, never does), for at most PhaseTimeout, and
@@ -371,6 +395,9 @@ func (s *simulation) spread(ctx context.Context, what string, start time.Time, t
 		}
 		if done >= want {
 			return sp, nil
+		}
+		if err := s.overloaded(); err != nil {
+			return sp, fmt.Errorf("%s: %d of %d: %w", what, done, want, err)
 		}
 		if time.Now().After(deadline) {
 			return sp, fmt.Errorf("%w within %v: %s: %d of %d", errTimeout, s.opts.PhaseTimeout, what, done, want)

@@ -42,6 +42,7 @@ type Transport struct {
 	once     sync.Once
 
 	sent    atomic.Int64 // bytes this endpoint sent: packets and stream writes
+	sentPkt atomic.Int64 // of which in packets
 	npkts   atomic.Int64 // packets this endpoint sent
 	dropped atomic.Int64 // packets to this endpoint dropped on a full queue
 }
@@ -113,6 +114,10 @@ func (t *Transport) Addr() string { return t.hostport }
 // Sent returns the bytes this endpoint has sent so far.
 func (t *Transport) Sent() int64 { return t.sent.Load() }
 
+// SentInPackets returns the part of Sent sent in packets (probes, acks,
+// gossip); the rest went over streams (joins, push/pull, TCP probes).
+func (t *Transport) SentInPackets() int64 { return t.sentPkt.Load() }
+
 // Packets returns the packets this endpoint has sent so far.
 func (t *Transport) Packets() int64 { return t.npkts.Load() }
 
@@ -145,6 +150,7 @@ func (t *Transport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, e
 	}
 	now := time.Now()
 	t.sent.Add(int64(len(b)))
+	t.sentPkt.Add(int64(len(b)))
 	t.npkts.Add(1)
 	dst := t.net.lookup(t.hostport, a.Addr)
 	if dst == nil || dst.down() {
