@@ -23,6 +23,7 @@ type initFlags struct {
 	syncAddr string
 	parent   []string
 	name     string
+	hashKey  string // --hash-key-file (privacy.go)
 }
 
 func newInitCmd(a *app) *cobra.Command {
@@ -65,6 +66,7 @@ another area's config is refused.`,
 	fl.StringVar(&f.syncAddr, "sync-addr", node.DefaultConfig().SyncAddr, "`host:port` the sync link listens on for the child nodes' change logs")
 	fl.StringArrayVar(&f.parent, "parent", nil, "sync `ADDR` (host:port) of a server of the parent node; repeat for each server")
 	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
+	fl.StringVar(&f.hashKey, "hash-key-file", "", "the federation's hash key `FILE` (streets; default: a new key in DIR/hash.key)")
 	_ = cmd.MarkFlagRequired("area")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
@@ -110,6 +112,9 @@ func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	if err := a.writeInitKey(cfg); err != nil {
+		return err
+	}
 	if err := node.WriteConfig(cfgPath, cfg); err != nil {
 		return err
 	}
@@ -133,6 +138,9 @@ func initConfig(cmd *cobra.Command, a *app, f initFlags, code area.Code, dir str
 		cfg.Name = string(code) + "-" + strings.Split(host, ".")[0]
 	}
 	if err := checkAddrFlags(cfg); err != nil {
+		return cfg, err
+	}
+	if err := initPrivacy(&cfg, f.hashKey); err != nil {
 		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {

@@ -82,6 +82,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a))
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
+	root.AddCommand(newPrivacyCmd(a))
 	addDefaultExamples(root)
 	return root
 }
