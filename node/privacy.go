@@ -13,6 +13,7 @@ import (
 	"fedsync/area"
 	"fedsync/registry"
 	"fedsync/storage"
+	"fedsync/sync/wire"
 )
 
 // PrivacyConfig is the [privacy] section: the federation's hash key, with
@@ -122,4 +123,39 @@ func CreateHashKey(path string) error {
 		return fmt.Errorf("create hash key: %w", err)
 	}
 	return f.Close()
+}
+
+// checkRedaction refuses a batch or state from a child that holds a
+// record body its origin's redaction policy does not send (personal data
+// in clear, no or an unknown policy version). It runs before the raft
+// log, so clear personal data a child sends never enters any file of this
+// node; the FSM checks the same again (storage.ApplyRemote).
+func (n *Node) checkRedaction(data []byte) error {
+	if wire.IsState(data) {
+		_, st, err := wire.DecodeState(data, n.syncLimits)
+		if err != nil {
+			return err
+		}
+		for _, r := range st.Records {
+			if err := registry.CheckRedaction(r.Kind, r.Body); err != nil {
+				return fmt.Errorf("state of %s: record %s %q: %w", st.Origin, r.Kind, r.ID, err)
+			}
+		}
+		return nil
+	}
+	b, err := wire.Decode(data, n.syncLimits)
+	if err != nil {
+		return err
+	}
+	for _, r := range b.Ranges {
+		for _, e := range r.Entries {
+			if e.Op != storage.OpPut {
+				continue
+			}
+			if err := registry.CheckRedaction(e.Kind, e.Body); err != nil {
+				return fmt.Errorf("origin %s seq %d: %w", e.Origin, e.Seq, err)
+			}
+		}
+	}
+	return nil
 }

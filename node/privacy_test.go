@@ -14,6 +14,7 @@ import (
 	"fedsync/area"
 	"fedsync/registry"
 	"fedsync/storage"
+	"fedsync/sync/proto"
 )
 
 func TestPrivacyConfig(t *testing.T) {
@@ -102,4 +103,43 @@ func mustDecode(t testing.TB, body []byte) registry.Record {
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// TestClearPersonalDataRefusedBeforeRaft: a child sending a talent with
+// its phone and ID number in clear (chain recomputed, as a child without
+// redaction would) is refused before the raft log: the county's raft log
+// and store do not change, and the refusal names the rule.
+func TestClearPersonalDataRefusedBeforeRaft(t *testing.T) {
+	street := startNode(t, testConfig(t.TempDir()))
+	ccfg := testConfig(t.TempDir())
+	ccfg.Area, ccfg.Name = testCounty, "county-test"
+	county := startNode(t, ccfg)
+	c := area.Children(testStreet)[0].Code
+	res, err := street.Write(context.Background(), []storage.Mutation{orgMut(t, 1, c), talentMut(t, "t1", "org-1", c, "王秀英", "13912345678", "11010519491231002X")})
+	if err != nil || res[1].Err != nil {
+		t.Fatalf("write: %v %+v", err, res)
+	}
+	var es []storage.Entry
+	_ = street.store.Entries(testStreet, 1, func(e storage.Entry) bool { es = append(es, e); return true })
+	last := len(es) - 1
+	if _, err := county.Welcome(context.Background(), proto.Hello{Version: proto.Version, Sender: testStreet}); err != nil {
+		t.Fatal(err)
+	}
+	claimed := append(bytes.TrimSuffix(bytes.Clone(res[1].Body), []byte("}")), `,"_policy":1}`...)
+	for field, body := range map[string][]byte{"talent._policy": res[1].Body, "talent.name": claimed} {
+		forged := append([]storage.Entry(nil), es...)
+		forged[last].Body = body // the full record, as the street's own store holds it
+		forged[last].Chain = storage.ChainNext(forged[last-1].Chain, forged[last])
+		before := county.raft.LastIndex()
+		a := county.Submit(context.Background(), testStreet, encodeRange(t, testStreet, forged, [32]byte{}))()
+		if a.Error == "" || !strings.Contains(a.Error, registry.ErrRedaction.Error()) || !strings.Contains(a.Error, field) || strings.Contains(a.Error, "13912345678") {
+			t.Fatalf("ack of a batch with clear personal data: %+v, want refused naming %s", a, field)
+		}
+		if after := county.raft.LastIndex(); after != before {
+			t.Fatalf("the refused batch reached the raft log: index %d → %d", before, after)
+		}
+	}
+	if wms, _ := county.store.Watermarks(); len(wms) != 0 {
+		t.Fatalf("county holds %+v after a refused batch", wms)
+	}
 }

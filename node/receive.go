@@ -70,6 +70,9 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 		if err == nil && from != sender {
 			err = fmt.Errorf("state names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction)
 		}
+		if err == nil {
+			err = n.checkRedaction(data)
+		}
 		if err != nil {
 			return refused(err)
 		}
@@ -85,6 +88,9 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 	n.Heartbeat(sender)
 	if from != sender {
 		return refused(fmt.Errorf("batch names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction))
+	}
+	if err := n.checkRedaction(data); err != nil {
+		return refused(err)
 	}
 	return n.submit(cmdRemoteBatch, sender, data)
 }
