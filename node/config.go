@@ -70,6 +70,9 @@ type Config struct {
 	// UnsafeNoSync turns off fsync of the store and raft log. Loses data
 	// on power failure; for benchmarks and tests only.
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
+	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
+	ACL    ACLConfig    `toml:"acl"`
+	Limits LimitsConfig `toml:"limits"`
 }
 
 // Duration is a time.Duration written as a string ("10s") in TOML.
@@ -105,6 +108,8 @@ func DefaultConfig() Config {
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
+		ACL:               DefaultACLConfig(),
+		Limits:            DefaultLimitsConfig(),
 	}
 }
 
@@ -186,6 +191,9 @@ func (c Config) Validate() error {
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
+	}
+	if err := c.Limits.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
