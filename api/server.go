@@ -50,7 +50,7 @@ func New(cfg Config, b Backend) (*Server, error) {
 	s := &Server{cfg: cfg, b: b, log: cfg.Logger.With("component", "api"), metrics: m}
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.handler = s.instrument(s.recoverPanics(s.unmatched(s.mux)))
+	s.handler = s.instrument(s.recoverPanics(s.forwardWrites(s.unmatched(s.mux))))
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           s.handler,
@@ -80,6 +80,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/verify", s.handleVerify)
 	s.handle("GET /v1/sync/digests", s.handleDigests)
 	s.handle("GET /v1/sync/chain/{origin}/{seq}", s.handleChain)
+	s.operatorRoutes()
 }
 
 // handlerFunc is a route handler that returns its error instead of
