@@ -21,24 +21,38 @@ import (
 var _ api.SnapshotBackend = (*Node)(nil)
 
 // SaveSnapshot implements api.SnapshotBackend: the store as of one
-// moment, as a snapshot file. The state is pinned by one read
-// transaction, streamed once to hash it and once to w.
+// moment, as a snapshot file. The state pinned by one read transaction is
+// first copied to a temporary file in the data directory (hashing it: a
+// bbolt copy includes free pages that concurrent writes may reuse, so two
+// copies of one transaction can differ), then streamed to w.
 func (n *Node) SaveSnapshot(ctx context.Context, w io.Writer) error {
 	sn, err := n.store.BeginSnapshot()
 	if err != nil {
 		return err
 	}
-	defer sn.Release()
+	index := sn.AppliedIndex()
+	tmp, err := os.CreateTemp(n.cfg.DataDir, "snapshot-*.tmp")
+	if err != nil {
+		sn.Release()
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
 	hc := &hashingCounter{h: sha256.New()}
-	if _, err := sn.WriteTo(hc); err != nil {
-		return fmt.Errorf("hash snapshot: %w", err)
+	_, err = sn.WriteTo(io.MultiWriter(tmp, hc))
+	sn.Release()
+	if err != nil {
+		return fmt.Errorf("snapshot: copy the store: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	h := SnapshotHeader{Area: n.cfg.Area, Server: n.cfg.Name, RaftIndex: sn.AppliedIndex(), Created: time.Now().UTC(),
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	h := SnapshotHeader{Area: n.cfg.Area, Server: n.cfg.Name, RaftIndex: index, Created: time.Now().UTC(),
 		BodyBytes: hc.n, BodySHA256: hex.EncodeToString(hc.h.Sum(nil))}
-	return writeSnapshotFile(w, h, sn.WriteTo)
+	return writeSnapshotFile(w, h, func(w io.Writer) (int64, error) { return io.Copy(w, tmp) })
 }
 
 // SnapshotReport is what InspectSnapshot finds in a file.
@@ -155,14 +169,11 @@ func RestoreSnapshot(ctx context.Context, cfg Config, path string) (*RestoreResu
 		return nil, fmt.Errorf("%s: %w: it holds %s (%s), this server serves %s (%s)", path, ErrSnapshotArea, h.Area, area.Name(h.Area), cfg.Area, area.Name(cfg.Area))
 	}
 	live := filepath.Join(cfg.DataDir, "fedsync.db")
-	lock, err := storage.Open(live, cfg.Area, storage.Options{LockTimeout: 500 * time.Millisecond})
-	if errors.Is(err, storage.ErrLocked) {
-		return nil, fmt.Errorf("%w: %s; stop the agent before restoring", ErrDataDirLocked, cfg.DataDir)
-	}
+	lock, err := lockStopped(live)
 	if err != nil {
-		return nil, fmt.Errorf("open the server's store: %w", err)
+		return nil, err
 	}
-	defer lock.Close()
+	defer lock()
 	tmp := live + ".restoring"
 	os.Remove(tmp)
 	st, err := bodyToStore(r, h, tmp)
@@ -178,7 +189,7 @@ func RestoreSnapshot(ctx context.Context, cfg Config, path string) (*RestoreResu
 		os.Remove(tmp)
 		return nil, err
 	}
-	lock.Close()
+	lock()
 	aside, err := swapIn(cfg.DataDir, tmp)
 	if err != nil {
 		return nil, err
@@ -218,4 +229,14 @@ func swapIn(dir, restored string) (string, error) {
 		return aside, fmt.Errorf("restore: %w (the previous state is in %s)", err, aside)
 	}
 	return aside, nil
+}
+
+// lockStopped checks that no agent holds the store at path and returns
+// the function that lets it go.
+func lockStopped(path string) (func(), error) {
+	release, err := storage.HoldStopped(path, 500*time.Millisecond)
+	if errors.Is(err, storage.ErrLocked) {
+		return nil, fmt.Errorf("%w: %s; stop the agent before restoring", ErrDataDirLocked, filepath.Dir(path))
+	}
+	return release, err
 }
