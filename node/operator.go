@@ -137,9 +137,8 @@ func (n *Node) AddVoter(_ context.Context, req api.AddVoterRequest) error {
 }
 
 // RemovePeer implements api.OperatorBackend (leader only; followers
-// forward). Without force it refuses to remove the leader itself (transfer
-// leadership first: stop it gracefully, or remove it from the new leader)
-// and to leave fewer live voters than the remaining configuration's
+// forward). Without force it refuses to remove the leader itself and to
+// leave fewer live voters than the remaining configuration's
 // quorum. The address book forgets the server.
 func (n *Node) RemovePeer(_ context.Context, name string, force bool) error {
 	if n.raft.State() != raft.Leader {
@@ -169,7 +168,7 @@ func (n *Node) RemovePeer(_ context.Context, name string, force bool) error {
 // voters that remain would have fewer live members than their quorum.
 func (n *Node) removalSafe(target raft.Server) error {
 	if target.ID == raft.ServerID(n.cfg.Name) {
-		return fmt.Errorf("%w: %s is the leader; transfer leadership first (stop it gracefully, or run remove-peer on the new leader), or pass --force", api.ErrOperatorRefused, target.ID)
+		return fmt.Errorf("%w: %s is the leader; pass --force to remove it anyway (it commits its removal and steps down, and the others elect a new leader)", api.ErrOperatorRefused, target.ID)
 	}
 	servers, err := n.configuration()
 	if err != nil {
