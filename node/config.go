@@ -72,6 +72,11 @@ type Config struct {
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
 	// Privacy holds the federation's hash key for personal data (privacy.go).
 	Privacy PrivacyConfig `toml:"privacy"`
+	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
+	ACL    ACLConfig    `toml:"acl"`
+	Limits LimitsConfig `toml:"limits"`
+	// Raft: advertise addresses and how a group of several servers forms (raftconfig.go).
+	Raft RaftConfig `toml:"raft"`
 }
 
 // Duration is a time.Duration written as a string ("10s") in TOML.
@@ -107,6 +112,8 @@ func DefaultConfig() Config {
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
+		ACL:               DefaultACLConfig(),
+		Limits:            DefaultLimitsConfig(),
 	}
 }
 
@@ -187,10 +194,16 @@ func (c Config) Validate() error {
 	if c.Retention.Duration < 0 || c.RetentionInterval.Duration <= 0 {
 		errs = append(errs, errors.New("retention: must not be negative, and retention_interval must be positive"))
 	}
+	if err := c.Raft.validate(c); err != nil {
+		errs = append(errs, err)
+	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
 	}
 	if err := c.Privacy.validate(c.Area); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Limits.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	switch c.LogLevel {
