@@ -2,16 +2,15 @@ package node
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/raft"
 
 	"fedsync/area"
 	"fedsync/gen"
+	"fedsync/internal/piiscan"
 	"fedsync/raftstore"
 	"fedsync/registry"
 	"fedsync/storage"
@@ -73,12 +72,19 @@ func TestPersonalDataStaysAtStreet(t *testing.T) {
 		}
 	}
 
+	scan := piiscan.New(secrets)
 	for _, n := range []*Node{county, city} {
-		files := scanDir(t, n.cfg.DataDir, secrets)
-		if !files["fedsync.db"] || !files["raft.db"] || !files["state.bin"] {
-			t.Fatalf("%s: scanned %v, want the store, the raft log and a snapshot", n.cfg.Name, files)
+		hits, sizes, err := scan.ScanDir(n.cfg.DataDir)
+		if err != nil {
+			t.Fatal(err)
 		}
-		checkDecoded(t, n, secrets)
+		for _, h := range hits {
+			t.Errorf("%s holds personal data %s", h.Path, h.Number)
+		}
+		if !hasFiles(sizes, "fedsync.db", "raft.db", "state.bin") {
+			t.Fatalf("%s: scanned %v, want the store, the raft log and a snapshot", n.cfg.Name, sizes)
+		}
+		checkDecoded(t, n, scan)
 	}
 	// The control: the same scan finds the streets' own data in their stores.
 	for _, s := range streets {
@@ -86,8 +92,7 @@ func TestPersonalDataStaysAtStreet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, lens := numberSet(secrets)
-		if findNumber(raw, want, lens) == "" {
+		if scan.Find(raw) == "" {
 			t.Fatalf("%s's own store holds none of the numbers written there: the scan cannot see them", s.cfg.Name)
 		}
 	}
@@ -129,124 +134,13 @@ func writeRecords(t *testing.T, n *Node, recs []registry.Record) {
 	}
 }
 
-// normalizeNumber returns a phone or ID number as digits (and a final X).
-func normalizeNumber(v string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(v))
-}
-
-// numberRuns returns every run of digits in raw, normalized: ASCII and
-// fullwidth digits (０-９) and x/X count as digits, and a run continues
-// across single hyphens, spaces and plus signs, so a number written
-// 139-1234-5678, 139 1234 5678, +8613912345678, 13912345678 or in
-// fullwidth digits yields a run that contains 13912345678.
-func numberRuns(raw []byte) []string {
-	var runs []string
-	var cur []byte
-	gap := false
-	flush := func() {
-		if len(cur) >= 7 {
-			runs = append(runs, string(cur))
-		}
-		cur, gap = cur[:0], false
-	}
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c >= '0' && c <= '9':
-			cur, gap = append(cur, c), false
-		case c == 'x' || c == 'X':
-			if len(cur) == 0 {
-				flush()
-				continue
-			}
-			cur, gap = append(cur, 'X'), false
-		case c == 0xEF && i+2 < len(raw) && raw[i+1] == 0xBC && raw[i+2] >= 0x90 && raw[i+2] <= 0x99:
-			cur, gap = append(cur, '0'+raw[i+2]-0x90), false
-			i += 2
-		case (c == '-' || c == ' ' || c == '+') && len(cur) > 0 && !gap:
-			gap = true
-		default:
-			flush()
-		}
-	}
-	flush()
-	return runs
-}
-
-// scanDir reads every file under dir and fails on any written form of any
-// secret (numberRuns). It returns the base names of the files it read.
-func scanDir(t *testing.T, dir string, secrets []string) map[string]bool {
-	t.Helper()
-	want, lens := numberSet(secrets)
-	files := map[string]bool{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files[d.Name()] = len(raw) > 0
-		if hit := findNumber(raw, want, lens); hit != "" {
-			t.Errorf("%s holds personal data %q", path, hit)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-// numberSet returns the normalized secrets and their lengths.
-func numberSet(secrets []string) (map[string]bool, map[int]bool) {
-	want, lens := map[string]bool{}, map[int]bool{}
-	for _, s := range secrets {
-		n := normalizeNumber(s)
-		want[n], lens[len(n)] = true, true
-	}
-	return want, lens
-}
-
-// findNumber returns the first number of want found in raw, or "".
-func findNumber(raw []byte, want map[string]bool, lens map[int]bool) string {
-	for _, run := range numberRuns(raw) {
-		for l := range lens {
-			for i := 0; i+l <= len(run); i++ {
-				if want[run[i:i+l]] {
-					return run[i : i+l]
-				}
-			}
-		}
-	}
-	return ""
-}
-
-func TestNumberRuns(t *testing.T) {
-	want := map[string]bool{"13912345678": true, "11010519491231002X": true, "02423456789": true}
-	lens := map[int]bool{11: true, 18: true}
-	for _, s := range []string{"13912345678", "139-1234-5678", "139 1234 5678", "+86 13912345678", "１３９１２３４５６７８",
-		"110105 19491231 002x", "11010519491231002X", "024-23456789", `"phone":"13912345678"}`} {
-		if findNumber([]byte("..."+s+"..."), want, lens) == "" {
-			t.Errorf("%q not found", s)
-		}
-	}
-	for _, s := range []string{"1391234567", "139--1234-5678", "h1:13912345670abc", "1391234a5678"} {
-		if hit := findNumber([]byte(s), want, lens); hit != "" {
-			t.Errorf("%q: found %q", s, hit)
-		}
-	}
-}
-
 // checkDecoded opens n's store and raft log again and checks every record,
 // log entry and remote batch held: no phone or ID number in any form, and
 // every body in the redacted form (names, phones, ID numbers hashed).
-func checkDecoded(t *testing.T, n *Node, secrets []string) {
+func checkDecoded(t *testing.T, n *Node, scan *piiscan.Scanner) {
 	t.Helper()
-	want, lens := numberSet(secrets)
 	check := func(where string, k registry.Kind, body []byte) {
-		if hit := findNumber(body, want, lens); hit != "" {
+		if hit := scan.Find(body); hit != "" {
 			t.Fatalf("%s %s holds %q: %s", n.cfg.Name, where, hit, body)
 		}
 		if len(body) == 0 {
@@ -341,4 +235,18 @@ func piiValues(rec registry.Record) []string {
 		return []string{r.Name, r.Phone, r.IDNumber}
 	}
 	return nil
+}
+
+// hasFiles reports whether sizes holds a non-empty file of each base name.
+func hasFiles(sizes map[string]int64, names ...string) bool {
+	for _, name := range names {
+		found := false
+		for p, n := range sizes {
+			found = found || filepath.Base(p) == name && n > 0
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

@@ -37,11 +37,11 @@ func validateRedacted(k Kind, body []byte, lookup func(int) (*Policy, bool)) (Re
 	}
 	val := reflect.New(reflect.TypeOf(rec)).Elem()
 	val.Set(reflect.ValueOf(rec))
-	for _, rule := range p.rules {
+	for i, rule := range p.rules {
 		if rule.Kind != k || rule.Action == ActionSend {
 			continue
 		}
-		f := val.FieldByIndex(fieldIndex(k, rule.Field))
+		f := val.FieldByIndex(p.index[i])
 		if msg := checkRedacted(rule, piiClasses[k][rule.Field], f.String(), v); msg != "" {
 			return nil, redactionError(k, rule.Field, msg)
 		}
