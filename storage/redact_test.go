@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
 	"pgregory.net/rapid"
 
 	"fedsync/area"
@@ -295,4 +297,24 @@ func TestRollupsIgnorePersonalData(t *testing.T) {
 			rt.Fatalf("counters differ:\nfull     %v\nredacted %v", full, hashed)
 		}
 	})
+}
+
+// TestVerifyFlagsClearPersonalData: a replica record holding personal data
+// in clear (written behind the store's back) is a verify problem at the
+// county; the street's own full records are not.
+func TestVerifyFlagsClearPersonalData(t *testing.T) {
+	street, county, _ := replicate(t)
+	mustVerify(t, street)
+	full, err := street.Get(registry.KindTalent, testStreet, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = county.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRec).Put(recKey(registry.KindTalent, testStreet, "t1"), encodeEnvelope(full.Seq, full.Updated.UnixNano(), full.Body))
+	})
+	rep, err := county.Verify(context.Background())
+	if err != nil || rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "redaction policy") {
+		t.Fatalf("verify of a replica with a clear record: %v %+v", err, rep)
+	}
+	assertNoPersonalData(t, "verify report", []byte(strings.Join(rep.Problems, "\n")))
 }
