@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"testing"
 )
 
 // ensureToken gives the server an admin token: the first time it answers,
@@ -40,13 +39,4 @@ func (s *server) ensureToken() bool {
 func (s *server) tokenEnv() []string {
 	s.ensureToken()
 	return append(os.Environ(), "FEDSYNC_TOKEN="+s.token)
-}
-
-// bootstrapOnce is for tests that start a server by hand.
-func bootstrapOnce(t testing.TB, s *server) string {
-	t.Helper()
-	if !s.ensureToken() {
-		t.Fatalf("server %s does not answer", s.area)
-	}
-	return s.token
 }
