@@ -28,7 +28,7 @@ func (n *Node) setupSender() error {
 	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
 	scfg.Source = n.store
 	scfg.KeepAlive = n.cfg.KeepAlive.Duration
-	scfg.Dialer = &link.Dialer{DialConn: link.TCPDialer(n.cfg.Parent, 5*time.Second)}
+	scfg.Dialer = newParentDialer(n.cfg.Parent, 5*time.Second)
 	scfg.Logger = n.log
 	s, err := sender.New(scfg)
 	if err != nil {
