@@ -256,12 +256,12 @@ func postBatch(ctx context.Context, s *server, mode string, orgs []registry.Org)
 
 // writeBacklog creates total new orgs spread over the streets, in batches
 // of up to 1000, every street at once, and returns how many each street
-// acknowledged.
-func writeBacklog(streets []*server, total int) (map[string]int64, error) {
+// acknowledged and the number of batches (each also wrote an audit entry).
+func writeBacklog(streets []*server, total int) (got map[string]int64, batches int, err error) {
 	const maxBatch = 1000
+	got = make(map[string]int64)
 	var (
 		mu   sync.Mutex
-		got  = make(map[string]int64)
 		errs []error
 		wg   sync.WaitGroup
 	)
@@ -289,13 +289,14 @@ func writeBacklog(streets []*server, total int) (map[string]int64, error) {
 					return
 				}
 				got[s.area] += int64(b)
+				batches++
 				mu.Unlock()
 				done += b
 			}
 		})
 	}
 	wg.Wait()
-	return got, errors.Join(errs...)
+	return got, batches, errors.Join(errs...)
 }
 
 // allCreated requires every result of a batch to be "created".

@@ -96,16 +96,17 @@ func (n *Node) keepListed(ctx context.Context) {
 			continue
 		}
 		if la, ok := n.leaderAddrs(); ok && la.HTTP != "" {
-			if err := peerCall(ctx, http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
+			if err := peerCall(ctx, n.serverSecret(), http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
 				n.log.Debug("asking the leader to list this server's addresses", "leader", la.Name, "err", err)
 			}
 		}
 	}
 }
 
-// peerCall sends one JSON request to another server's API and decodes a
-// 2xx answer into out (when not nil).
-func peerCall(ctx context.Context, method, host, path string, in, out any) error {
+// peerCall sends one JSON request to another server's API, with the
+// node's server secret as token, and decodes a 2xx answer into out (when
+// not nil).
+func peerCall(ctx context.Context, secret, method, host, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -121,6 +122,9 @@ func peerCall(ctx context.Context, method, host, path string, in, out any) error
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
 	resp, err := peerHTTP.RoundTrip(req)
 	if err != nil {
 		return err
