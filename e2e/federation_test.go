@@ -83,6 +83,7 @@ func newFedServer(t *testing.T, k fedKnobs, code string, parent []string) *serve
 	c.HTTPAddr, c.RaftAddr, c.SyncAddr, c.Parent = s.httpAddr, s.raftAddr, s.syncAddr, parent
 	c.RaftTimeout = node.Duration{Duration: fedRaftTTL}
 	c.UnsafeNoSync = !k.Fsync
+	c.TLS = issueCert(t, code, c.Name)
 	if err := c.Validate(); err != nil {
 		t.Fatalf("config of %s: %v", code, err)
 	}

@@ -177,12 +177,12 @@ func BenchmarkSummary(b *testing.B) {
 func BenchmarkAPICreate(b *testing.B) {
 	n := quietNode(b, b.TempDir())
 	defer n.Stop()
-	url := "http://" + n.HTTPAddr() + "/v1/records/org"
+	url, hc := n.HTTPURL()+"/v1/records/org", testHTTPClient()
 	i := 0
 	for b.Loop() {
 		body, _ := json.Marshal(benchOrg(i))
 		i++
-		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		resp, err := hc.Post(url, "application/json", bytes.NewReader(body))
 		if err != nil {
 			b.Fatal(err)
 		}

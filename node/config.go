@@ -70,6 +70,8 @@ type Config struct {
 	// UnsafeNoSync turns off fsync of the store and raft log. Loses data
 	// on power failure; for benchmarks and tests only.
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
+	// TLS is the [tls] section: certificates, or insecure_plaintext (tls.go).
+	TLS TLSConfig `toml:"tls"`
 }
 
 // Duration is a time.Duration written as a string ("10s") in TOML.
@@ -129,6 +131,7 @@ func LoadConfig(path string) (Config, error) {
 	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
 		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
 	}
+	c.TLS.resolve(filepath.Dir(path))
 	return c, nil
 }
 
@@ -186,6 +189,9 @@ func (c Config) Validate() error {
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
+	}
+	if err := c.TLS.validate(c.Area, c.Name); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -35,7 +35,12 @@ func (n *Node) setupRaft() error {
 	if err != nil {
 		return fmt.Errorf("raft_addr %s: %w", n.cfg.RaftAddr, err)
 	}
-	trans := raft.NewNetworkTransportWithLogger(&tcpLayer{ln: ln}, 3, 10*time.Second, newHCLogger(n.log, "raft-net"))
+	layer, err := n.raftLayer(ln)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	trans := raft.NewNetworkTransportWithLogger(layer, 3, 10*time.Second, newHCLogger(n.log, "raft-net"))
 	n.closers = append(n.closers, trans.Close)
 
 	rc := raft.DefaultConfig()
@@ -87,8 +92,8 @@ func (n *Node) waitLeader(ctx context.Context) error {
 	}
 }
 
-// tcpLayer is raft's StreamLayer over a plain TCP listener. (Mutual TLS
-// replaces it when the security layer lands.)
+// tcpLayer is raft's StreamLayer over a plain TCP listener, used with
+// insecure_plaintext (tlsraft.go has the mutual-TLS one).
 type tcpLayer struct{ ln net.Listener }
 
 func (t *tcpLayer) Accept() (net.Conn, error) { return t.ln.Accept() }

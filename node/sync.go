@@ -28,7 +28,11 @@ func (n *Node) setupSender() error {
 	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
 	scfg.Source = n.store
 	scfg.KeepAlive = n.cfg.KeepAlive.Duration
-	scfg.Dialer = &link.Dialer{DialConn: link.TCPDialer(n.cfg.Parent, 5*time.Second)}
+	dial, err := n.parentDial()
+	if err != nil {
+		return err
+	}
+	scfg.Dialer = &link.Dialer{DialConn: dial}
 	scfg.Logger = n.log
 	s, err := sender.New(scfg)
 	if err != nil {
@@ -53,6 +57,11 @@ func (n *Node) startSync() error {
 		n.syncLn = ln
 		lcfg := link.DefaultServerConfig()
 		lcfg.Logger = n.log
+		if err := n.secureLinks(&lcfg); err != nil {
+			cancel()
+			ln.Close()
+			return err
+		}
 		srv := link.NewServer(lcfg, n)
 		n.syncWG.Add(1)
 		go func() {

@@ -76,8 +76,10 @@ func (a *app) federationHints(fed *federation, exit bool) {
 	t.add(fmt.Sprintf("fedsync --http-addr %s verify --child %s", countyAddr, streetAddr), fmt.Sprintf("# %s's replica against %s's own data", county.name(), street.name()))
 	t.add(fmt.Sprintf("fedsync --http-addr %s org list --limit 5", streetAddr), "# records written at the street ...")
 	t.add(fmt.Sprintf("fedsync --http-addr %s org list --area %s --limit 5", cityAddr, street.code), "# ... and their replicas at the city")
-	t.add(fmt.Sprintf("curl -s http://%s/v1/status", cityAddr), "")
-	fmt.Fprintln(a.stdout, "\nTry, in another terminal:")
+	t.add(fmt.Sprintf("curl -s --cacert %s https://%s/v1/status", fed.pki.CAFile, cityAddr), "")
+	fmt.Fprintln(a.stdout)
+	a.tlsNote(fed.pki)
+	fmt.Fprintf(a.stdout, "\nTry, in another terminal:\n  export FEDSYNC_CA_FILE=%s\n", fed.pki.CAFile)
 	_ = t.write(a.stdout)
 	if !exit {
 		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")

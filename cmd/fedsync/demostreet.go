@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"fedsync/area"
-	"fedsync/client"
 	"fedsync/gen"
 	"fedsync/node"
 )
@@ -24,7 +23,11 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 	defer cleanup()
-	cfg, err := demoConfig(code, dir, hostPort(a.httpAddr), nil)
+	pki, err := demoPKI(dir)
+	if err != nil {
+		return err
+	}
+	cfg, err := demoConfig(pki, code, dir, hostPort(a.httpAddr), nil)
 	if err != nil {
 		return err
 	}
@@ -34,7 +37,7 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 	defer n.Stop()
-	c, err := client.New(n.HTTPAddr(), client.WithUserAgent("fedsync-demo/"+version))
+	c, err := demoClient(n, pki)
 	if err != nil {
 		return err
 	}
@@ -53,7 +56,8 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 	if err := renderReport(a.stdout, s); err != nil {
 		return err
 	}
-	a.streetHints(n.HTTPAddr(), code, cfg.DataDir, f.exit)
+	a.tlsNote(pki)
+	a.streetHints(n.HTTPAddr(), pki.CAFile, code, cfg.DataDir, f.exit)
 	if !f.exit {
 		<-ctx.Done()
 		fmt.Fprintln(a.stdout, "\nstopping")
@@ -61,18 +65,18 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 	return n.Stop()
 }
 
-func (a *app) streetHints(addr string, code area.Code, dir string, exit bool) {
+func (a *app) streetHints(addr, caFile string, code area.Code, dir string, exit bool) {
 	fmt.Fprintf(a.stdout, `
-The demo agent for %s is serving the API at http://%s (data in %s).
+The demo agent for %s is serving the API at https://%s (data in %s).
 Try, in another terminal:
-  export FEDSYNC_HTTP_ADDR=%s
+  export FEDSYNC_HTTP_ADDR=%s FEDSYNC_CA_FILE=%s
   fedsync report --area %s
   fedsync org list --limit 10
   fedsync org list --where category=文体活动类 -o json
   fedsync export --kind org -f orgs.xlsx --labels
-  curl -s http://%s/v1/status
-  curl -s 'http://%s/v1/areas/%s/summary'
-`, area.Name(code), addr, dir, addr, code, addr, addr, code)
+  curl -s --cacert %s https://%s/v1/status
+  curl -s --cacert %s 'https://%s/v1/areas/%s/summary'
+`, area.Name(code), addr, dir, addr, caFile, code, caFile, addr, caFile, addr, code)
 	if !exit {
 		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")
 	}

@@ -20,6 +20,7 @@ type app struct {
 	stderr io.Writer
 
 	httpAddr string // --http-addr: the agent's API address
+	caFile   string // --ca-file: the federation CA; the API is then reached over https
 	output   string // -o/--output: table or json
 }
 
@@ -34,7 +35,8 @@ Start here:
   fedsync agent -config DIR/fedsync.toml
 
 Commands that talk to a running agent find it at --http-addr, or at
-$FEDSYNC_HTTP_ADDR, or at 127.0.0.1:8700. Commands that print data accept
+$FEDSYNC_HTTP_ADDR, or at 127.0.0.1:8700; an agent with TLS serves https:
+give the federation CA with --ca-file or $FEDSYNC_CA_FILE. Commands that print data accept
 -o json for scripts.
 
 Exit codes:
@@ -70,11 +72,12 @@ func newRoot(a *app) *cobra.Command {
 	root.SetErr(a.stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.httpAddr, "http-addr", client.DefaultAddr(), "agent API address, host:port or URL (env "+client.EnvHTTPAddr+")")
+	pf.StringVar(&a.caFile, "ca-file", client.DefaultCAFile(), "federation CA `FILE` (ca.pem): reach agents over https (env "+client.EnvCAFile+")")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	root.AddGroup(&cobra.Group{ID: "server", Title: "Run a server:"},
 		&cobra.Group{ID: "records", Title: "Records:"},
 		&cobra.Group{ID: "reports", Title: "Reports and checks:"})
-	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a))
+	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a), newTLSCmd(a))
 	for _, k := range registry.Kinds {
 		root.AddCommand(newKindCmd(a, k))
 	}
@@ -123,8 +126,12 @@ func (a *app) checkOutput() error {
 func (a *app) json() bool { return a.output == "json" }
 
 // client returns a client of the agent at --http-addr.
-func (a *app) client() (*client.Client, error) {
-	return client.New(a.httpAddr, client.WithUserAgent("fedsync/"+version))
+func (a *app) client() (*client.Client, error) { return a.clientAt(a.httpAddr) }
+
+// clientAt returns a client of the agent at addr, over https when
+// --ca-file is given.
+func (a *app) clientAt(addr string) (*client.Client, error) {
+	return client.New(addr, client.WithUserAgent("fedsync/"+version), client.WithCAFile(a.caFile))
 }
 
 // run executes the command line and returns the exit code. Errors are

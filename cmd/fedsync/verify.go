@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"fedsync/area"
-	"fedsync/client"
 	"fedsync/storage"
 )
 
@@ -105,7 +104,7 @@ func (a *app) verifyChild(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	child, err := client.New(addr, client.WithUserAgent("fedsync/"+version))
+	child, err := a.clientAt(addr)
 	if err != nil {
 		return usagef("--child: %v", err)
 	}
