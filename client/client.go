@@ -42,6 +42,7 @@ type Client struct {
 	agent string       // User-Agent header
 	https bool         // an address without a scheme means https (WithCAFile)
 	err   error        // an option's failure, returned by New
+	token string       // API token secret; "" sends none
 }
 
 // Option configures a Client.
@@ -163,6 +164,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, q url.Valu
 	}
 	req.Header.Set("Accept", "application/json, application/problem+json")
 	req.Header.Set("User-Agent", c.agent)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -72,6 +72,9 @@ type Config struct {
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
 	// TLS is the [tls] section: certificates, or insecure_plaintext (tls.go).
 	TLS TLSConfig `toml:"tls"`
+	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
+	ACL    ACLConfig    `toml:"acl"`
+	Limits LimitsConfig `toml:"limits"`
 }
 
 // Duration is a time.Duration written as a string ("10s") in TOML.
@@ -107,6 +110,8 @@ func DefaultConfig() Config {
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
+		ACL:               DefaultACLConfig(),
+		Limits:            DefaultLimitsConfig(),
 	}
 }
 
@@ -191,6 +196,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
 	}
 	if err := c.TLS.validate(c.Area, c.Name); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Limits.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	switch c.LogLevel {

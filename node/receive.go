@@ -110,6 +110,7 @@ func (n *Node) submit(ctx context.Context, typ byte, sender area.Code, data []by
 			return proto.Ack{Error: res.err.Error()}
 		}
 		n.metrics.applySeconds.Observe(time.Since(start).Seconds())
+		n.countAuditRefusals(string(sender), res.results)
 		n.notifySender()
 		n.countRefusedRanges(ctx, string(sender), res.results)
 		return ackOf(res.results)

@@ -71,11 +71,17 @@ func (s *Store) ApplyLocal(raftIndex uint64, t int64, muts []Mutation) ([]Result
 		st := s.newTxState(tx)
 		results = make([]Result, len(muts))
 		for i, m := range muts {
+			if m.Kind == KindAudit {
+				continue // auditLocal writes it, after the others
+			}
 			r, err := st.local(t, m)
 			if err != nil {
 				return err
 			}
 			results[i] = r
+		}
+		if err := st.auditLocal(t, muts, results); err != nil {
+			return err
 		}
 		if err := st.flush(s.opts.Now().UnixNano()); err != nil {
 			return err
@@ -207,9 +213,12 @@ func (st *txState) write(e Entry, old, rec registry.Record) error {
 	key := recKey(e.Kind, e.Origin, e.ID)
 	recs := st.tx.Bucket(bucketRec)
 	var err error
-	if e.Op == OpDelete {
+	switch {
+	case e.Kind == KindAudit:
+		err = putAudit(st.tx, e)
+	case e.Op == OpDelete:
 		err = recs.Delete(key)
-	} else {
+	default:
 		err = recs.Put(key, encodeEnvelope(e.Seq, e.Time, e.Body))
 	}
 	if err != nil {

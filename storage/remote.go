@@ -184,6 +184,12 @@ func (st *txState) checkRemoteEntries(prev [32]byte, entries []Entry) ([]registr
 			return nil, fmt.Errorf("origin %s seq %d: %w", e.Origin, e.Seq, ErrChain)
 		}
 		prev = e.Chain
+		if e.Kind == KindAudit {
+			if err := checkAuditEntry(e); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := Owns(e.Origin.Level(), e.Kind); err != nil {
 			return nil, fmt.Errorf("origin %s seq %d: %w: %w", e.Origin, e.Seq, ErrJurisdiction, err)
 		}

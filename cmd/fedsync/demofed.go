@@ -20,6 +20,7 @@ type demoNode struct {
 	parent *demoNode // nil for the city
 	n      *node.Node
 	c      *client.Client
+	token  string // path of the file holding the node's admin token
 }
 
 func (d *demoNode) name() string { return area.Name(d.code) }
@@ -164,7 +165,7 @@ func (a *app) startDemoNode(ctx context.Context, f demoFlags, d *demoNode, pki *
 	if d.n, err = startNode(ctx, cfg, a.demoLogger(f, d.code)); err != nil {
 		return fmt.Errorf("demo: %s (%s): %w", d.name(), d.code, err)
 	}
-	d.c, err = demoClient(d.n, pki)
+	d.c, d.token, err = demoClient(ctx, d.n.HTTPURL(), dir, demoCA(pki))
 	return err
 }
 

@@ -37,7 +37,7 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 	defer n.Stop()
-	c, err := demoClient(n, pki)
+	c, tokenFile, err := demoClient(ctx, n.HTTPURL(), cfg.DataDir, demoCA(pki))
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 	a.tlsNote(pki)
-	a.streetHints(n.HTTPAddr(), pki.CAFile, code, cfg.DataDir, f.exit)
+	a.streetHints(n.HTTPAddr(), pki.CAFile, code, cfg.DataDir, tokenFile, f.exit)
 	if !f.exit {
 		<-ctx.Done()
 		fmt.Fprintln(a.stdout, "\nstopping")
@@ -65,18 +65,21 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 	return n.Stop()
 }
 
-func (a *app) streetHints(addr, caFile string, code area.Code, dir string, exit bool) {
+func (a *app) streetHints(addr, caFile string, code area.Code, dir, tokenFile string, exit bool) {
 	fmt.Fprintf(a.stdout, `
 The demo agent for %s is serving the API at https://%s (data in %s).
+Its admin token (from fedsync acl bootstrap) is in %s.
 Try, in another terminal:
   export FEDSYNC_HTTP_ADDR=%s FEDSYNC_CA_FILE=%s
+  export FEDSYNC_TOKEN=$(cat %s)
   fedsync report --area %s
   fedsync org list --limit 10
   fedsync org list --where category=文体活动类 -o json
   fedsync export --kind org -f orgs.xlsx --labels
-  curl -s --cacert %s https://%s/v1/status
-  curl -s --cacert %s 'https://%s/v1/areas/%s/summary'
-`, area.Name(code), addr, dir, addr, caFile, code, caFile, addr, caFile, addr, code)
+  fedsync audit list --limit 5
+  curl -s --cacert %s -H "Authorization: Bearer $FEDSYNC_TOKEN" https://%s/v1/status
+  curl -s --cacert %s -H "Authorization: Bearer $FEDSYNC_TOKEN" 'https://%s/v1/areas/%s/summary'
+`, area.Name(code), addr, dir, tokenFile, addr, caFile, tokenFile, code, caFile, addr, caFile, addr, code)
 	if !exit {
 		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")
 	}

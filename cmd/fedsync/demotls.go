@@ -46,10 +46,9 @@ func demoTLS(p *tlsutil.DevPKI, code area.Code, name string) (node.TLSConfig, er
 	return node.TLSConfig{CAFile: p.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile, CRLFile: p.CRLFile}, nil
 }
 
-// demoClient returns a client of a demo node's API over https.
-func demoClient(n *node.Node, p *tlsutil.DevPKI) (*client.Client, error) {
-	return client.New(n.HTTPURL(), client.WithUserAgent("fedsync-demo/"+version), client.WithCAFile(p.CAFile))
-}
+// demoCA is the client option that trusts the demo's CA (the nodes' APIs
+// serve https).
+func demoCA(p *tlsutil.DevPKI) client.Option { return client.WithCAFile(p.CAFile) }
 
 // tlsNote says that the demo runs with mutual TLS and where its PKI is.
 func (a *app) tlsNote(p *tlsutil.DevPKI) {

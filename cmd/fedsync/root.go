@@ -22,6 +22,7 @@ type app struct {
 	httpAddr string // --http-addr: the agent's API address
 	caFile   string // --ca-file: the federation CA; the API is then reached over https
 	output   string // -o/--output: table or json
+	auth     authFlags
 }
 
 const rootLong = `fedsync keeps the records of Liaoning's community social organizations
@@ -35,9 +36,11 @@ Start here:
   fedsync agent -config DIR/fedsync.toml
 
 Commands that talk to a running agent find it at --http-addr, or at
-$FEDSYNC_HTTP_ADDR, or at 127.0.0.1:8700; an agent with TLS serves https:
-give the federation CA with --ca-file or $FEDSYNC_CA_FILE. Commands that print data accept
--o json for scripts.
+$FEDSYNC_HTTP_ADDR, or at 127.0.0.1:8700, and send the API token of
+--token-file, --token or $FEDSYNC_TOKEN (the first comes from
+` + "`fedsync acl bootstrap`" + `). Commands that print data accept -o json for
+scripts. An agent with TLS serves https: give the federation CA with
+--ca-file or $FEDSYNC_CA_FILE.
 
 Exit codes:
   0  everything asked was done
@@ -74,15 +77,16 @@ func newRoot(a *app) *cobra.Command {
 	pf.StringVar(&a.httpAddr, "http-addr", client.DefaultAddr(), "agent API address, host:port or URL (env "+client.EnvHTTPAddr+")")
 	pf.StringVar(&a.caFile, "ca-file", client.DefaultCAFile(), "federation CA `FILE` (ca.pem): reach agents over https (env "+client.EnvCAFile+")")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
+	addAuthFlags(pf, a)
 	root.AddGroup(&cobra.Group{ID: "server", Title: "Run a server:"},
 		&cobra.Group{ID: "records", Title: "Records:"},
 		&cobra.Group{ID: "reports", Title: "Reports and checks:"})
-	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a), newTLSCmd(a))
+	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a), newTLSCmd(a), newACLCmd(a))
 	for _, k := range registry.Kinds {
 		root.AddCommand(newKindCmd(a, k))
 	}
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
-	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a))
+	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a))
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
 	addDefaultExamples(root)
@@ -126,12 +130,18 @@ func (a *app) checkOutput() error {
 func (a *app) json() bool { return a.output == "json" }
 
 // client returns a client of the agent at --http-addr.
-func (a *app) client() (*client.Client, error) { return a.clientAt(a.httpAddr) }
+func (a *app) client() (*client.Client, error) {
+	secret, err := a.tokenSecret()
+	if err != nil {
+		return nil, err
+	}
+	return a.clientAt(a.httpAddr, secret)
+}
 
-// clientAt returns a client of the agent at addr, over https when
-// --ca-file is given.
-func (a *app) clientAt(addr string) (*client.Client, error) {
-	return client.New(addr, client.WithUserAgent("fedsync/"+version), client.WithCAFile(a.caFile))
+// clientAt returns a client of the agent at addr sending the token
+// secret, over https when --ca-file is given.
+func (a *app) clientAt(addr, secret string) (*client.Client, error) {
+	return client.New(addr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret), client.WithCAFile(a.caFile))
 }
 
 // run executes the command line and returns the exit code. Errors are
@@ -156,6 +166,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // hintFor says what to do next after err.
 func hintFor(cmd *cobra.Command, err error) string {
+	if h := aclHint(err); h != "" {
+		return h
+	}
 	var ae *client.APIError
 	switch {
 	case errors.Is(err, client.ErrNoAgent):
