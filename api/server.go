@@ -57,7 +57,7 @@ func New(cfg Config, b Backend) (*Server, error) {
 	s.limiter = newRateLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.Now)
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.handler = s.instrument(s.recoverPanics(s.unmatched(s.mux)))
+	s.handler = s.instrument(s.recoverPanics(s.forwardWrites(s.unmatched(s.mux))))
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           s.handler,
@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/sync/digests", s.handleDigests)
 	s.handle("GET /v1/sync/chain/{origin}/{seq}", s.handleChain)
 	s.aclRoutes()
+	s.operatorRoutes()
 }
 
 // handlerFunc is a route handler that returns its error instead of

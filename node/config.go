@@ -75,6 +75,8 @@ type Config struct {
 	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
 	ACL    ACLConfig    `toml:"acl"`
 	Limits LimitsConfig `toml:"limits"`
+	// Raft: advertise addresses and how a group of several servers forms (raftconfig.go).
+	Raft RaftConfig `toml:"raft"`
 }
 
 // Duration is a time.Duration written as a string ("10s") in TOML.
@@ -191,6 +193,9 @@ func (c Config) Validate() error {
 	}
 	if c.Retention.Duration < 0 || c.RetentionInterval.Duration <= 0 {
 		errs = append(errs, errors.New("retention: must not be negative, and retention_interval must be positive"))
+	}
+	if err := c.Raft.validate(c); err != nil {
+		errs = append(errs, err)
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))

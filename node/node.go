@@ -67,6 +67,8 @@ type Node struct {
 	linkSeen   sync.Map // child sender area.Code → Unix ns of its last hello, batch or ping
 	syncLimits wire.Limits
 
+	grp raftGroup // this server's place in a group of several (raftgroup.go)
+
 	closers  []func() error // in order of construction; Stop runs them in reverse
 	stopOnce sync.Once
 	stopErr  error
@@ -125,18 +127,16 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.setupRaft(); err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := n.waitLeader(wctx); err != nil {
-		return err
-	}
-	if err := n.seed(ctx); err != nil {
+	if err := n.awaitGroup(ctx); err != nil {
 		return err
 	}
 	if err := n.startSync(); err != nil {
 		return err
 	}
-	return n.serveHTTP()
+	if err := n.serveHTTP(); err != nil {
+		return err
+	}
+	return n.startLeaderDuties()
 }
 
 func (n *Node) serveHTTP() error {
@@ -298,5 +298,6 @@ func (n *Node) Status() api.Status {
 	st.StaleAfter = n.cfg.StaleAfter.String()
 	st.Upstream = n.SyncStatus()
 	st.SyncAddr = n.SyncAddr()
+	st.Raft = n.raftInfo()
 	return st
 }

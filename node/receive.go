@@ -36,7 +36,7 @@ func (n *Node) Welcome(ctx context.Context, h proto.Hello) (proto.Welcome, error
 	case !h.Sender.Valid() || h.Sender == n.cfg.Area || !n.cfg.Area.Contains(h.Sender):
 		return w, fmt.Errorf("sender %s is not below this node's area %s: %w", h.Sender, n.cfg.Area, storage.ErrJurisdiction)
 	case n.raft == nil || n.raft.State() != raft.Leader:
-		return w, ErrNotLeader
+		return w, n.notLeader()
 	}
 	wms, err := n.store.Watermarks()
 	if err != nil {
@@ -66,7 +66,7 @@ func (n *Node) Submit(ctx context.Context, sender area.Code, data []byte) func()
 		return func() proto.Ack { return ack }
 	}
 	if n.raft == nil || n.raft.State() != raft.Leader {
-		return refused(ErrNotLeader)
+		return refused(n.notLeader())
 	}
 	if wire.IsState(data) {
 		from, _, err := wire.DecodeState(data, n.syncLimits)

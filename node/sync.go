@@ -28,11 +28,12 @@ func (n *Node) setupSender() error {
 	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
 	scfg.Source = n.store
 	scfg.KeepAlive = n.cfg.KeepAlive.Duration
-	dial, err := n.parentDial()
-	if err != nil {
+	pd := newParentDialer(n.cfg.Parent, 5*time.Second)
+	var err error
+	if pd.tls, err = n.parentTLS(); err != nil {
 		return err
 	}
-	scfg.Dialer = &link.Dialer{DialConn: dial}
+	scfg.Dialer = pd
 	scfg.Logger = n.log
 	s, err := sender.New(scfg)
 	if err != nil {

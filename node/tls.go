@@ -2,6 +2,7 @@ package node
 
 import (
 	"crypto/tls"
+	"net/http"
 	"fmt"
 	"log/slog"
 	"os"
@@ -94,6 +95,8 @@ type tlsMaterial struct {
 	id      tlsutil.Identity
 	crlPath string
 	log     *slog.Logger
+
+	peer *http.Transport // https to the node's other servers' APIs (peerTransport)
 
 	crl    atomic.Pointer[tlsutil.CRL]
 	mu     sync.Mutex  // guards crlStat and serialises reloads
@@ -242,6 +245,9 @@ func (n *Node) setupTLS() error {
 		return err
 	}
 	m.warnExpiry(time.Now())
+	if err := m.setupPeer(n.cfg.Area); err != nil {
+		return err
+	}
 	n.tls = m
 	n.log.Info("mutual TLS on", "identity", m.id.URI(), "serial", tlsutil.FormatSerial(m.id.Serial), "not_after", m.id.NotAfter, "crl", m.crlPath != "")
 	return nil

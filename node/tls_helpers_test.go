@@ -39,16 +39,16 @@ func theTestCA() *tlsutil.CA {
 	return testCA
 }
 
-// provisionTLS points cfg's [tls] at files under cfg.DataDir/tls for its
-// current area and name, creating the CA copy and the certificate when
-// missing. A config with insecure_plaintext, or whose certificate a test
-// placed elsewhere (not in a "tls" directory), is left alone.
+// provisionTLS points cfg's [tls] at files in the directory DATA_DIR.tls
+// for cfg's current area and name, creating the CA copy and the
+// certificate when missing. A config with insecure_plaintext, or whose
+// certificate a test placed elsewhere, is left alone.
 func provisionTLS(cfg *Config) {
 	if cfg.TLS.InsecurePlaintext {
 		return
 	}
-	dir := filepath.Join(cfg.DataDir, "tls")
-	if cfg.TLS.CertFile != "" && filepath.Base(filepath.Dir(cfg.TLS.CertFile)) != "tls" {
+	dir := filepath.Clean(cfg.DataDir) + ".tls" // beside the data dir, not in it
+	if cfg.TLS.CertFile != "" && !strings.HasSuffix(filepath.Dir(cfg.TLS.CertFile), ".tls") {
 		return // the test's own files, not provisioned here
 	}
 	base := filepath.Join(dir, string(cfg.Area)+"-"+cfg.Name)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 
 	"fedsync/storage"
 	"fedsync/sync/link"
@@ -18,19 +17,19 @@ import (
 // lies outside what the verified sender may deliver (storage.ErrJurisdiction).
 const RuleJurisdiction = "jurisdiction"
 
-// parentDial returns how the upward sender reaches the parent: TCP to the
-// configured addresses, wrapped in mutual TLS whose check requires the
-// parent's certificate to serve a strict ancestor of this node's area.
-func (n *Node) parentDial() (func(context.Context) (net.Conn, error), error) {
-	dial := link.TCPDialer(n.cfg.Parent, 5*time.Second)
+// parentTLS returns the TLS config of the upward link (nil with
+// insecure_plaintext): this server's certificate, and a check that the
+// parent's certificate serves a strict ancestor of this node's area (the
+// parent, or a higher node under bypass).
+func (n *Node) parentTLS() (*tls.Config, error) {
 	if n.tls == nil {
-		return dial, nil
+		return nil, nil
 	}
 	cfg, err := tlsutil.ClientConfig(n.tls.options("", tlsutil.AuthorizeAncestor(n.cfg.Area)))
 	if err != nil {
 		return nil, fmt.Errorf("sync link tls: %w", err)
 	}
-	return link.TLSDial(dial, cfg), nil
+	return cfg, nil
 }
 
 // secureLinks makes the link server require mutual TLS from children and

@@ -177,7 +177,7 @@ func (st *txState) auditLocal(t int64, muts []Mutation, results []Result) error 
 	}
 	e := Entry{Origin: st.s.area, Seq: w.Seq + 1, Time: t, Kind: KindAudit, ID: a.Accessor, Op: OpPut, Body: body}
 	e.Chain = ChainNext(w.Chain, e)
-	if err := st.write(e, nil, nil); err != nil {
+	if err := st.write(e, body, nil, nil); err != nil {
 		return err
 	}
 	results[i] = Result{Seq: e.Seq, Created: true, Body: body}

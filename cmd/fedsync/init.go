@@ -24,6 +24,7 @@ type initFlags struct {
 	parent   []string
 	name     string
 	tls      node.TLSConfig // --tls-* and --insecure-plaintext (tlsinit.go)
+	raft     raftInitFlags // a node of several servers (initraft.go)
 }
 
 func newInitCmd(a *app) *cobra.Command {
@@ -55,6 +56,11 @@ with --tls-ca, --tls-cert, --tls-key and --tls-crl; the API is then served
 over https. For development only, --insecure-plaintext turns TLS off. One
 or the other is required.
 
+A node may run on 3 or 5 servers as one raft group: init each with its own
+--name and addresses, and either --bootstrap-expect 3 with a --peer
+NAME=RAFTADDR for each server, or --join on all but the first and then
+` + "`fedsync operator raft add-voter`" + ` (README, "Running a node on three servers").
+
 Running init again for the same area changes nothing; a directory that holds
 another area's config is refused.`,
 		Example: `  fedsync init --area 210102001000 --data-dir /var/lib/fedsync --parent 10.0.3.7:8702 \
@@ -77,6 +83,7 @@ another area's config is refused.`,
 	fl.StringArrayVar(&f.parent, "parent", nil, "sync `ADDR` (host:port) of a server of the parent node; repeat for each server")
 	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
 	addInitTLSFlags(fl, &f.tls)
+	addRaftInitFlags(fl, &f.raft)
 	_ = cmd.MarkFlagRequired("area")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
@@ -147,6 +154,7 @@ func initConfig(cmd *cobra.Command, a *app, f initFlags, code area.Code, dir str
 		host, _ := os.Hostname()
 		cfg.Name = string(code) + "-" + strings.Split(host, ".")[0]
 	}
+	f.raft.apply(&cfg)
 	if err := checkAddrFlags(cfg); err != nil {
 		return cfg, err
 	}

@@ -87,6 +87,7 @@ func newRoot(a *app) *cobra.Command {
 	}
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
 	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a))
+	root.AddCommand(newOperatorCmd(a), newSnapshotCmd(a))
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
 	addDefaultExamples(root)

@@ -132,3 +132,18 @@ func TestAgentWithTLS(t *testing.T) {
 		t.Errorf("agent log does not say TLS is on:\n%s", errb.String())
 	}
 }
+
+// testPKI returns a throwaway PKI for the test's nodes (demoConfig).
+func testPKI(t *testing.T) *tlsutil.DevPKI {
+	t.Helper()
+	p, err := tlsutil.NewDevPKI(filepath.Join(t.TempDir(), "pki"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// withCA prepends --ca-file of pki to a command line.
+func withCA(pki *tlsutil.DevPKI, args ...string) []string {
+	return append([]string{"--ca-file", pki.CAFile}, args...)
+}
