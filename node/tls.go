@@ -2,9 +2,9 @@ package node
 
 import (
 	"crypto/tls"
-	"net/http"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"

@@ -24,7 +24,7 @@ type initFlags struct {
 	parent   []string
 	name     string
 	tls      node.TLSConfig // --tls-* and --insecure-plaintext (tlsinit.go)
-	raft     raftInitFlags // a node of several servers (initraft.go)
+	raft     raftInitFlags  // a node of several servers (initraft.go)
 }
 
 func newInitCmd(a *app) *cobra.Command {
