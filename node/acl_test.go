@@ -21,7 +21,7 @@ import (
 // returns the status and body.
 func call(t testing.TB, n *Node, secret, method, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+n.HTTPAddr()+path, strings.NewReader(body))
+	req, err := http.NewRequest(method, n.HTTPURL()+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func call(t testing.TB, n *Node, secret, method, path, body string) (int, string
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -253,7 +253,7 @@ func TestFollowerForwardsWrites(t *testing.T) {
 			return err == nil, fmt.Sprint(err)
 		})
 	}
-	c, err := client.New(follower.HTTPAddr(), client.WithToken(admin))
+	c, err := client.New(follower.HTTPURL(), client.WithToken(admin), client.WithHTTPClient(testHTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}
