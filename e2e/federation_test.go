@@ -84,6 +84,8 @@ func newFedServer(t *testing.T, k fedKnobs, code string, parent []string) *serve
 	c.RaftTimeout = node.Duration{Duration: fedRaftTTL}
 	c.UnsafeNoSync = !k.Fsync
 	c.Privacy.UnsafeDevKey = true
+	c.Limits.RatePerSecond = 0 // the tests poll hard; the rate limit has its own tests
+	c.TLS = issueCert(t, code, c.Name)
 	if err := c.Validate(); err != nil {
 		t.Fatalf("config of %s: %v", code, err)
 	}
@@ -108,6 +110,7 @@ func (f *federation) start() {
 	}
 	for _, s := range f.all() {
 		s.waitHealthy()
+		s.ensureToken()
 	}
 	f.t.Logf("%d agents healthy after %v", len(f.all()), since(begin))
 }

@@ -161,5 +161,8 @@ func (n *Node) leaderDuties(ctx context.Context) error {
 			return fmt.Errorf("list this server in the address book: %w", err)
 		}
 	}
+	if err := n.ensureServerSecret(ctx); err != nil {
+		return err
+	}
 	return n.seed(ctx)
 }

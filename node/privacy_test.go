@@ -145,22 +145,6 @@ func TestClearPersonalDataRefusedBeforeRaft(t *testing.T) {
 	}
 }
 
-// sentBody returns the body of a put as its origin logs it (redacted with
-// the development key), for tests that build a child's entries by hand.
-func sentBody(t testing.TB, m storage.Mutation) []byte {
-	t.Helper()
-	rec, err := registry.Decode(m.Kind, m.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := registry.NewRedactor(registry.DefaultPolicy(), devHashKey)
-	b, err := r.Redact(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestDevKeyWarns: a node on the public development key says so at start.
 func TestDevKeyWarns(t *testing.T) {
 	var logs bytes.Buffer

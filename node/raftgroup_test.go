@@ -246,7 +246,14 @@ func TestFollowerForwardsWrites(t *testing.T) {
 			follower = n
 		}
 	}
-	c, err := client.New(follower.HTTPAddr())
+	admin := bootstrapToken(t, leader) // through raft: every server holds it
+	for _, n := range county {
+		waitFor(t, n.cfg.Name+" to hold the admin token", func() (bool, string) {
+			_, err := n.TokenBySecret(admin)
+			return err == nil, fmt.Sprint(err)
+		})
+	}
+	c, err := client.New(follower.HTTPURL(), client.WithToken(admin), client.WithHTTPClient(testHTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}
