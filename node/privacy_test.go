@@ -27,15 +27,14 @@ func TestPrivacyConfig(t *testing.T) {
 	if _, err := New(street, nil); err == nil {
 		t.Error("New accepted a street without a hash key")
 	}
-	county := street
-	county.Area = testCounty
-	if err := county.Validate(); err != nil {
+	if err := (PrivacyConfig{}).validate(testCounty); err != nil {
 		t.Errorf("county without a key: %v, want accepted (counties never hash)", err)
 	}
-	both := street
-	both.Privacy = PrivacyConfig{HashKeyFile: "k", UnsafeDevKey: true}
-	if err := both.Validate(); err == nil {
+	if err := (PrivacyConfig{HashKeyFile: "k", UnsafeDevKey: true}).validate(testStreet); err == nil {
 		t.Error("both a key file and the dev key accepted")
+	}
+	if err := (PrivacyConfig{HashKeyFile: "k"}).validate(testStreet); err != nil {
+		t.Errorf("street with a key file: %v", err)
 	}
 }
 
