@@ -20,6 +20,7 @@ func testConfig(dir string) Config {
 	c.Area, c.DataDir, c.Name = testStreet, dir, "210102001000-test"
 	c.HTTPAddr, c.RaftAddr, c.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	provisionTLS(&c)
+	c.Privacy.UnsafeDevKey = true
 	return c
 }
 

@@ -90,6 +90,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(newOperatorCmd(a), newSnapshotCmd(a))
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
+	root.AddCommand(newPrivacyCmd(a))
 	addDefaultExamples(root)
 	return root
 }
