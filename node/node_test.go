@@ -22,7 +22,7 @@ func testConfig(dir string) Config {
 	return c
 }
 
-func startNode(t *testing.T, cfg Config) *Node {
+func startNode(t testing.TB, cfg Config) *Node {
 	t.Helper()
 	n, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -35,7 +35,7 @@ func startNode(t *testing.T, cfg Config) *Node {
 	return n
 }
 
-func orgMut(t *testing.T, i int, c area.Code) storage.Mutation {
+func orgMut(t testing.TB, i int, c area.Code) storage.Mutation {
 	o := registry.Org{ID: fmt.Sprintf("org-%d", i), Community: c, Name: fmt.Sprintf("读书会%d", i), Category: registry.CatCulture,
 		Tier: registry.TierGuided, Founded: "2021-04-01", Members: 20, Status: registry.StatusActive}
 	b, err := registry.Encode(o)
