@@ -17,12 +17,12 @@ import (
 // leader's HTTP address and tells children the leader's sync address. It
 // lives in the store and changes only through raft (command type 6):
 //
-//	0x01 0x06 op(1: 1 put, 2 delete) time(8, BE Unix ns) JSON(storage.ServerAddrs)
+//	0x01 0x07 op(1: 1 put, 2 delete) time(8, BE Unix ns) JSON(storage.ServerAddrs)
 //
 // The leader writes an entry when it adds a voter, each new leader writes
 // its own on gaining leadership, and remove-peer deletes one.
 const (
-	cmdAddrBook = 6
+	cmdAddrBook = 7
 
 	addrPut    = 1
 	addrDelete = 2

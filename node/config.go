@@ -70,6 +70,9 @@ type Config struct {
 	// UnsafeNoSync turns off fsync of the store and raft log. Loses data
 	// on power failure; for benchmarks and tests only.
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
+	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
+	ACL    ACLConfig    `toml:"acl"`
+	Limits LimitsConfig `toml:"limits"`
 	// Raft: advertise addresses and how a group of several servers forms (raftconfig.go).
 	Raft RaftConfig `toml:"raft"`
 }
@@ -107,6 +110,8 @@ func DefaultConfig() Config {
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
+		ACL:               DefaultACLConfig(),
+		Limits:            DefaultLimitsConfig(),
 	}
 }
 
@@ -191,6 +196,9 @@ func (c Config) Validate() error {
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
+	}
+	if err := c.Limits.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -44,6 +44,8 @@ func (f *fsm) Apply(l *raft.Log) any {
 			return f.applyState(l.Index, l.Data)
 		case cmdPrune:
 			return f.applyPrune(l.Index, l.Data)
+		case cmdACL:
+			return f.applyACL(l.Index, l.Data)
 		case cmdAddrBook:
 			return f.applyAddrBook(l.Index, l.Data)
 		}

@@ -62,6 +62,7 @@ type Node struct {
 	up         *sender.Sender // the upward sender; nil when the node has no parent
 	syncLn     net.Listener
 	metrics    *syncMetrics
+	aclm       *aclMetrics
 	linkSeen   sync.Map // child sender area.Code → Unix ns of its last hello, batch or ping
 	syncLimits wire.Limits
 
@@ -86,7 +87,7 @@ func New(cfg Config, logger *slog.Logger) (*Node, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Node{cfg: cfg, log: logger.With("server", cfg.Name), metrics: newSyncMetrics(), syncLimits: wire.DefaultLimits()}, nil
+	return &Node{cfg: cfg, log: logger.With("server", cfg.Name), metrics: newSyncMetrics(), aclm: newACLMetrics(), syncLimits: cfg.Limits.wire()}, nil
 }
 
 // Start opens the store and raft, waits for a leader, seeds the street's
@@ -139,10 +140,12 @@ func (n *Node) serveHTTP() error {
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.reg.MustRegister(newNodeCollector(n))
 	n.metrics.register(n.reg)
+	n.reg.MustRegister(n.aclm.auditRefused)
 	n.reg.MustRegister(newSenderCollector(n))
 	acfg := api.DefaultConfig()
 	acfg.Logger = n.log
 	acfg.Registry, acfg.Gatherer = n.reg, n.reg
+	acfg = n.aclAPIConfig(acfg)
 	srv, err := api.New(acfg, n)
 	if err != nil {
 		return err

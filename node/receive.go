@@ -107,6 +107,7 @@ func (n *Node) submit(typ byte, sender area.Code, data []byte) func() proto.Ack 
 			return proto.Ack{Error: res.err.Error()}
 		}
 		n.metrics.applySeconds.Observe(time.Since(start).Seconds())
+		n.countAuditRefusals(string(sender), res.results)
 		n.notifySender()
 		return ackOf(res.results)
 	}
