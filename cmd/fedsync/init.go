@@ -23,8 +23,8 @@ type initFlags struct {
 	syncAddr string
 	parent   []string
 	name     string
-	hashKey  string         // --hash-key-file (privacy.go)
 	tls      node.TLSConfig // --tls-* and --insecure-plaintext (tlsinit.go)
+	hashKey  string         // --hash-key-file (privacy.go)
 	raft     raftInitFlags  // a node of several servers (initraft.go)
 }
 
@@ -83,8 +83,8 @@ another area's config is refused.`,
 	fl.StringVar(&f.syncAddr, "sync-addr", node.DefaultConfig().SyncAddr, "`host:port` the sync link listens on for the child nodes' change logs")
 	fl.StringArrayVar(&f.parent, "parent", nil, "sync `ADDR` (host:port) of a server of the parent node; repeat for each server")
 	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
-	fl.StringVar(&f.hashKey, "hash-key-file", "", "the federation's hash key `FILE` (streets; default: a new key in DIR/hash.key)")
 	addInitTLSFlags(fl, &f.tls)
+	fl.StringVar(&f.hashKey, "hash-key-file", "", "the federation's hash key `FILE` (streets; default: a new key in DIR/hash.key)")
 	addRaftInitFlags(fl, &f.raft)
 	_ = cmd.MarkFlagRequired("area")
 	_ = cmd.MarkFlagRequired("data-dir")

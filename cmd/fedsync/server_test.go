@@ -76,8 +76,8 @@ func TestAgentConfigErrors(t *testing.T) {
 	}
 	cfg := node.DefaultConfig()
 	cfg.Area, cfg.DataDir = testStreet, filepath.Join(dir, "gone")
-	cfg.Privacy.UnsafeDevKey = true
 	cfg.TLS.InsecurePlaintext = true
+	cfg.Privacy.UnsafeDevKey = true
 	path := filepath.Join(dir, "gone.toml")
 	if err := node.WriteConfig(path, cfg); err != nil {
 		t.Fatal(err)
