@@ -318,3 +318,43 @@ func TestVerifyFlagsClearPersonalData(t *testing.T) {
 	}
 	assertNoPersonalData(t, "verify report", []byte(strings.Join(rep.Problems, "\n")))
 }
+
+// TestDistinctPeopleFromHashes: one person serving at two streets, and
+// two others, are three distinct ID-number hashes at the county, which
+// never sees an ID number.
+func TestDistinctPeopleFromHashes(t *testing.T) {
+	county := openArea(t, testCounty)
+	ids := map[area.Code][]string{
+		testStreet:                     {"11010519491231002X", "110105198001010032"},
+		area.MustParse("210102002000"): {"11010519491231002X", "210102199003150046"},
+	}
+	for origin, people := range ids {
+		s := openRedacting(t, origin)
+		c := area.Children(origin)[0].Code
+		muts := []Mutation{put(t, ModeCreate, org("o1", c, registry.CatCulture))}
+		for i, id := range people {
+			muts = append(muts, put(t, ModeCreate, registry.Talent{ID: fmt.Sprintf("t%d", i), Org: "o1", Community: c, IDNumber: id}))
+		}
+		for _, r := range mustApply(t, s, muts...) {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+		if r, err := county.ApplyRemote(0, origin, []RemoteRange{{Origin: origin, Entries: entries(t, s, origin, 1)}}); err != nil || r[0].Status != RangeApplied {
+			t.Fatalf("deliver %s: %+v %v", origin, r, err)
+		}
+	}
+	page, err := county.List(ListQuery{Kind: registry.KindTalent, Area: testCounty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for _, it := range page.Items {
+		assertNoPersonalData(t, "county talent", it.Body)
+		rec, _, _ := registry.DecodeStored(registry.KindTalent, it.Body)
+		distinct[rec.(registry.Talent).IDNumber] = true
+	}
+	if len(page.Items) != 4 || len(distinct) != 3 {
+		t.Fatalf("county holds %d talents with %d distinct ID hashes, want 4 and 3", len(page.Items), len(distinct))
+	}
+}
