@@ -53,6 +53,18 @@ func (r *Redactor) Policy() *Policy { return r.policy }
 // HasKey reports whether the redactor holds a hash key.
 func (r *Redactor) HasKey() bool { return r.key != nil }
 
+// KeyID names the redactor's key without revealing it: 16 hex digits of
+// HMAC-SHA256(key, "fedsync hash key id v1"); "" without a key. Stores
+// keep it to notice a changed key.
+func (r *Redactor) KeyID() string {
+	if r.key == nil {
+		return ""
+	}
+	m := hmac.New(sha256.New, r.key)
+	m.Write([]byte("fedsync hash key id v1"))
+	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
 // Redact returns the body of rec as it leaves its origin: the canonical
 // JSON of rec with every PII field replaced by its policy's action, and
 // PolicyMember last. rec must be valid. It fails with ErrNoHashKey when a

@@ -402,3 +402,10 @@ func FuzzValidateRedacted(f *testing.F) {
 func reflectField(rec Record, name string) any {
 	return reflect.ValueOf(rec).FieldByIndex(fieldIndex(rec.Kind(), name)).Interface()
 }
+
+func TestKeyID(t *testing.T) {
+	a, b, none := mustRedactor(t, DefaultPolicy(), testKey), mustRedactor(t, DefaultPolicy(), otherKey), mustRedactor(t, DefaultPolicy(), nil)
+	if a.KeyID() == "" || len(a.KeyID()) != 16 || a.KeyID() == b.KeyID() || none.KeyID() != "" || a.KeyID() != mustRedactor(t, DefaultPolicy(), testKey).KeyID() {
+		t.Fatalf("key ids %q %q %q", a.KeyID(), b.KeyID(), none.KeyID())
+	}
+}

@@ -28,6 +28,10 @@ var (
 	// projects and talent; counties own registrations; platforms belong to
 	// streets, counties and cities).
 	ErrNotOwner = errors.New("this node's level does not own that kind")
+	// ErrHashKey is returned by Open when the store's own records were
+	// logged with another hash key than the one configured (docs/SECURITY.md,
+	// "Personal data"): every hash it sends would change.
+	ErrHashKey = errors.New("the hash key differs from the one this store's log was hashed with")
 	// ErrClosed is returned by operations on a closed store.
 	ErrClosed = errors.New("store is closed")
 )

@@ -3,6 +3,8 @@ package storage
 import (
 	"fmt"
 
+	bolt "go.etcd.io/bbolt"
+
 	"fedsync/area"
 	"fedsync/registry"
 )
@@ -28,6 +30,25 @@ func defaultRedactor() *registry.Redactor {
 		panic(err)
 	}
 	return r
+}
+
+// metaHashKey is the meta key holding the KeyID of the hash key the
+// store's own records are logged with.
+var metaHashKey = []byte("hash_key_id")
+
+// checkHashKey records the configured hash key's id on first use and
+// refuses another key later: the origin's log, its parent's copies and the
+// digests that compare them all depend on the key, and servers of one
+// node must hash alike. A store opened without a key is not checked.
+func (s *Store) checkHashKey(meta *bolt.Bucket) error {
+	id := s.opts.Redactor.KeyID()
+	if id == "" {
+		return nil
+	}
+	if old := meta.Get(metaHashKey); old != nil && string(old) != id {
+		return fmt.Errorf("hash key %s configured, store hashed with key %s; configure the federation's key file again (changing the key is not supported): %w", id, old, ErrHashKey)
+	}
+	return meta.Put(metaHashKey, []byte(id))
 }
 
 // sentBody returns the form of a record of the store's own origin that

@@ -358,3 +358,32 @@ func TestDistinctPeopleFromHashes(t *testing.T) {
 		t.Fatalf("county holds %d talents with %d distinct ID hashes, want 4 and 3", len(page.Items), len(distinct))
 	}
 }
+
+// TestHashKeyChangeRefused: a store whose own records were logged with one
+// hash key refuses to open with another (every hash it sends would
+// change); the same key, or no key at all (a reader), opens it.
+func TestHashKeyChangeRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fedsync.db")
+	open := func(key []byte) (*Store, error) {
+		r, err := registry.NewRedactor(registry.DefaultPolicy(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Open(path, testStreet, Options{NoSync: true, Redactor: r})
+	}
+	s, err := open(testHashKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := open(bytes.Repeat([]byte{1}, registry.HashKeySize)); !errors.Is(err, ErrHashKey) {
+		t.Fatalf("open with another key: %v, want ErrHashKey", err)
+	}
+	for _, key := range [][]byte{nil, testHashKey} {
+		s, err := open(key)
+		if err != nil {
+			t.Fatalf("open with key %x: %v", key, err)
+		}
+		s.Close()
+	}
+}

@@ -110,6 +110,9 @@ func (s *Store) initTx(tx *bolt.Tx) error {
 		}
 		v = beU64(b)
 	}
+	if err := s.checkHashKey(meta); err != nil {
+		return err
+	}
 	return migrate(tx, v)
 }
 
