@@ -109,8 +109,10 @@ that their holders cannot test guesses against the hashes.`,
 const initHashKeyFile = "hash.key"
 
 // initPrivacy sets the [privacy] section of a new config: the key file
-// given with --hash-key-file, or, for a node that writes personal data, a
-// new key in the data directory (created by writeInitKey).
+// given with --hash-key-file, or, for a street of one server, a new key in
+// the data directory (created by writeInitKey). A street server joining or
+// forming a group of several must be given the key: its servers must hash
+// alike.
 func initPrivacy(cfg *node.Config, keyFile string) error {
 	if keyFile != "" {
 		abs, err := filepath.Abs(keyFile)
@@ -123,9 +125,14 @@ func initPrivacy(cfg *node.Config, keyFile string) error {
 		cfg.Privacy.HashKeyFile = abs
 		return nil
 	}
-	if cfg.Area.Level() == area.LevelStreet {
-		cfg.Privacy.HashKeyFile = filepath.Join(cfg.DataDir, initHashKeyFile)
+	if cfg.Area.Level() != area.LevelStreet {
+		return nil
 	}
+	if !cfg.Bootstrap || cfg.Raft.BootstrapExpect > 0 || len(cfg.Raft.Peers) > 0 {
+		return usagef("--hash-key-file: a street node of several servers needs the same hash key on every server; " +
+			"create it once with `fedsync privacy key create FILE` (or copy the federation's), and give that file to each server's init")
+	}
+	cfg.Privacy.HashKeyFile = filepath.Join(cfg.DataDir, initHashKeyFile)
 	return nil
 }
 

@@ -74,4 +74,10 @@ func TestInitHashKey(t *testing.T) {
 	if r = runCLI(t, "", "init", "--insecure-plaintext", "--area", string(testStreet), "--data-dir", t.TempDir(), "--hash-key-file", bad); r.code != exitError || !strings.Contains(r.stderr, "--hash-key-file") {
 		t.Fatalf("init with a bad key file:\n%s", r)
 	}
+	if r = runCLI(t, "", "init", "--insecure-plaintext", "--area", string(testStreet), "--data-dir", t.TempDir(), "--join"); r.code != exitError || !strings.Contains(r.stderr, "same hash key on every server") {
+		t.Fatalf("init of a joining street server without a key:\n%s", r)
+	}
+	if r = runCLI(t, "", "init", "--insecure-plaintext", "--area", string(testStreet), "--data-dir", t.TempDir(), "--join", "--hash-key-file", cfg.Privacy.HashKeyFile); r.code != 0 {
+		t.Fatalf("init of a joining street server with the key:\n%s", r)
+	}
 }
