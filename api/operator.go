@@ -102,9 +102,9 @@ func (s *Server) operatorRoutes() {
 	s.handle("GET /v1/snapshot", s.handleSnapshot)
 }
 
-// requireAdmin is where the admin-role check of the operator and snapshot
-// routes goes once tokens exist; until then every caller passes.
-func (s *Server) requireAdmin(r *http.Request) error { return nil }
+// requireAdmin refuses the operator and snapshot routes to tokens below
+// admin (RequireRole).
+func (s *Server) requireAdmin(r *http.Request) error { return RequireRole(r, RoleAdmin) }
 
 func (s *Server) operatorBackend(r *http.Request) (OperatorBackend, error) {
 	if err := s.requireAdmin(r); err != nil {

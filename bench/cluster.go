@@ -75,6 +75,7 @@ func (c *cluster) member(code area.Code, syncAddr string, parent []string) *memb
 	cfg.HTTPAddr, cfg.RaftAddr, cfg.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", syncAddr
 	cfg.Parent = parent
 	cfg.UnsafeNoSync = c.noSync
+	cfg.Privacy.UnsafeDevKey = true    // generated rosters, no real residents
 	cfg.ACL.MetricsWithoutToken = true // the bench scrapes /metrics as Prometheus would
 	return &member{code: code, cfg: cfg}
 }

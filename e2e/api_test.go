@@ -133,6 +133,9 @@ func (s *server) do(method, path string, body any) answer {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if s.ensureToken() {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)

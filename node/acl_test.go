@@ -166,7 +166,7 @@ func TestForgedAuditRefusedAtReceiver(t *testing.T) {
 	body, _ := json.Marshal(forged)
 	comm := area.Children(testStreet)[0].Code
 	data := orgMut(t, 1, comm)
-	e1 := storage.Entry{Origin: testStreet, Seq: 1, Time: 1, Kind: data.Kind, ID: data.ID, Op: storage.OpPut, Body: data.Body}
+	e1 := storage.Entry{Origin: testStreet, Seq: 1, Time: 1, Kind: data.Kind, ID: data.ID, Op: storage.OpPut, Body: sentBody(t, data)}
 	e1.Chain = storage.ChainNext([32]byte{}, e1)
 	e2 := storage.Entry{Origin: testStreet, Seq: 2, Time: 1, Kind: storage.KindAudit, ID: forged.Accessor, Op: storage.OpPut, Body: body}
 	e2.Chain = storage.ChainNext(e1.Chain, e2)

@@ -72,6 +72,8 @@ type Config struct {
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
 	// TLS is the [tls] section: certificates, or insecure_plaintext (tls.go).
 	TLS TLSConfig `toml:"tls"`
+	// Privacy holds the federation's hash key for personal data (privacy.go).
+	Privacy PrivacyConfig `toml:"privacy"`
 	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
 	ACL    ACLConfig    `toml:"acl"`
 	Limits LimitsConfig `toml:"limits"`
@@ -139,6 +141,7 @@ func LoadConfig(path string) (Config, error) {
 		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
 	}
 	c.TLS.resolve(filepath.Dir(path))
+	c.Privacy.resolve(filepath.Dir(path))
 	return c, nil
 }
 
@@ -201,6 +204,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
 	}
 	if err := c.TLS.validate(c.Area, c.Name); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Privacy.validate(c.Area); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.Limits.validate(); err != nil {

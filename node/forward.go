@@ -104,8 +104,9 @@ func (n *Node) keepListed(ctx context.Context) {
 	}
 }
 
-// peerCall sends one JSON request to another server's API and decodes a
-// 2xx answer into out (when not nil).
+// peerCall sends one JSON request to another server's API, with the
+// node's server secret as token, over the node's TLS when configured, and
+// decodes a 2xx answer into out (when not nil).
 func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -122,6 +123,9 @@ func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out 
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if secret := n.serverSecret(); secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
 	resp, err := n.peerTransport().RoundTrip(req)
 	if err != nil {
 		return err

@@ -111,7 +111,11 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.setupTLS(); err != nil {
 		return err
 	}
-	st, err := storage.Open(filepath.Join(n.cfg.DataDir, "fedsync.db"), n.cfg.Area, storage.Options{NoSync: n.cfg.UnsafeNoSync})
+	red, err := n.redactor()
+	if err != nil {
+		return err
+	}
+	st, err := storage.Open(filepath.Join(n.cfg.DataDir, "fedsync.db"), n.cfg.Area, storage.Options{NoSync: n.cfg.UnsafeNoSync, Redactor: red})
 	if errors.Is(err, storage.ErrLocked) {
 		return fmt.Errorf("%w: %s", ErrDataDirLocked, n.cfg.DataDir)
 	}

@@ -73,6 +73,9 @@ func (n *Node) Submit(ctx context.Context, sender area.Code, data []byte) func()
 		if err == nil && from != sender {
 			err = fmt.Errorf("state names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction)
 		}
+		if err == nil {
+			err = n.checkRedaction(data)
+		}
 		if err != nil {
 			return refused(err)
 		}
@@ -88,6 +91,9 @@ func (n *Node) Submit(ctx context.Context, sender area.Code, data []byte) func()
 	n.Heartbeat(sender)
 	if from != sender {
 		return refused(fmt.Errorf("batch names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction))
+	}
+	if err := n.checkRedaction(data); err != nil {
+		return refused(err)
 	}
 	return n.submit(ctx, cmdRemoteBatch, sender, data)
 }

@@ -128,7 +128,8 @@ func demoConfig(p *tlsutil.DevPKI, code area.Code, dir, httpAddr string, parent 
 	cfg := node.DefaultConfig()
 	cfg.Area, cfg.DataDir, cfg.Name = code, dir, string(code)+"-demo"
 	cfg.HTTPAddr, cfg.RaftAddr, cfg.SyncAddr, cfg.Parent = httpAddr, "127.0.0.1:0", "127.0.0.1:0", parent
-	cfg.UnsafeNoSync = true // a demo: speed over durability
+	cfg.UnsafeNoSync = true         // a demo: speed over durability
+	cfg.Privacy.UnsafeDevKey = true // generated residents: the public development hash key
 	// One voter on loopback: a short election timeout costs nothing and
 	// starts each node in a fraction of a second.
 	cfg.RaftTimeout = node.Duration{Duration: 100 * time.Millisecond}

@@ -24,6 +24,7 @@ type initFlags struct {
 	parent   []string
 	name     string
 	tls      node.TLSConfig // --tls-* and --insecure-plaintext (tlsinit.go)
+	hashKey  string         // --hash-key-file (privacy.go)
 	raft     raftInitFlags  // a node of several servers (initraft.go)
 }
 
@@ -83,6 +84,7 @@ another area's config is refused.`,
 	fl.StringArrayVar(&f.parent, "parent", nil, "sync `ADDR` (host:port) of a server of the parent node; repeat for each server")
 	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
 	addInitTLSFlags(fl, &f.tls)
+	fl.StringVar(&f.hashKey, "hash-key-file", "", "the federation's hash key `FILE` (streets; default: a new key in DIR/hash.key)")
 	addRaftInitFlags(fl, &f.raft)
 	_ = cmd.MarkFlagRequired("area")
 	_ = cmd.MarkFlagRequired("data-dir")
@@ -132,6 +134,9 @@ func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	if err := a.writeInitKey(cfg); err != nil {
+		return err
+	}
 	if err := node.WriteConfig(cfgPath, cfg); err != nil {
 		return err
 	}
@@ -156,6 +161,9 @@ func initConfig(cmd *cobra.Command, a *app, f initFlags, code area.Code, dir str
 	}
 	f.raft.apply(&cfg)
 	if err := checkAddrFlags(cfg); err != nil {
+		return cfg, err
+	}
+	if err := initPrivacy(&cfg, f.hashKey); err != nil {
 		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {

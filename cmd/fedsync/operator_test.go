@@ -22,7 +22,9 @@ import (
 func TestOperatorRaftCLI(t *testing.T) {
 	county := area.MustParse("210102000000")
 	pki := testPKI(t)
-	first, _ := startTestNode(t, pki, county, t.TempDir(), nil, 0)
+	firstDir := t.TempDir()
+	first, _ := startTestNode(t, pki, county, firstDir, nil, 0)
+	tok := filepath.Join(firstDir, demoTokenFile) // the group's admin token, once the second server has joined
 	cfg, err := demoConfig(pki, county, t.TempDir(), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -36,17 +38,18 @@ func TestOperatorRaftCLI(t *testing.T) {
 		t.Fatalf("a joining server must start without a leader: %v", err)
 	}
 	t.Cleanup(func() { second.Stop() })
+	// A server waiting to join holds no token: its status needs none.
 	r := runCLI(t, "", withCA(pki, "status", "-o", "json", "--http-addr", second.HTTPAddr())...)
 	if r.code != 0 || !strings.Contains(r.stdout, "waiting to join") {
 		t.Fatalf("status of a server waiting to join:\n%s", r)
 	}
-	r = runCLI(t, "", withCA(pki, "operator", "raft", "add-voter", "--server-http", second.HTTPAddr(), "--http-addr", first.HTTPAddr())...)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "add-voter", "--server-http", second.HTTPAddr(), "--http-addr", first.HTTPAddr(), "--token-file", tok)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "Added "+cfg.Name) {
 		t.Fatalf("add-voter:\n%s", r)
 	}
 	var peers []api.RaftPeer
 	checkFor(t, 20*time.Second, func() error {
-		r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "-o", "json", "--http-addr", second.HTTPAddr())...)
+		r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "-o", "json", "--http-addr", second.HTTPAddr(), "--token-file", tok)...)
 		peers = nil
 		if err := json.Unmarshal([]byte(r.stdout), &peers); err != nil {
 			return err
@@ -56,21 +59,21 @@ func TestOperatorRaftCLI(t *testing.T) {
 		}
 		return nil
 	})
-	r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "--http-addr", first.HTTPAddr())...)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "--http-addr", first.HTTPAddr(), "--token-file", tok)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "LAST INDEX") || !strings.Contains(r.stdout, cfg.Name) {
 		t.Fatalf("list-peers table:\n%s", r)
 	}
 	// Sent to the follower, forwarded to the leader, which refuses to
 	// remove itself without --force.
-	r = runCLI(t, "", withCA(pki, "operator", "raft", "remove-peer", first.Config().Name, "--http-addr", second.HTTPAddr())...)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "remove-peer", first.Config().Name, "--http-addr", second.HTTPAddr(), "--token-file", tok)...)
 	if r.code != exitError || !strings.Contains(r.stderr, "is the leader") {
 		t.Fatalf("remove the leader:\n%s", r)
 	}
-	r = runCLI(t, "", withCA(pki, "operator", "raft", "remove-peer", cfg.Name, "--http-addr", second.HTTPAddr())...)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "remove-peer", cfg.Name, "--http-addr", second.HTTPAddr(), "--token-file", tok)...)
 	if r.code != 0 {
 		t.Fatalf("remove the follower:\n%s", r)
 	}
-	r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "-o", "json", "--http-addr", first.HTTPAddr())...)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "-o", "json", "--http-addr", first.HTTPAddr(), "--token-file", tok)...)
 	if err := json.Unmarshal([]byte(r.stdout), &peers); err != nil || len(peers) != 1 {
 		t.Fatalf("after remove-peer: %v\n%s", err, r)
 	}
@@ -84,7 +87,7 @@ func TestSnapshotCLI(t *testing.T) {
 	pki := testPKI(t)
 	n, _ := startTestNode(t, pki, street, dir, nil, 0)
 	path := filepath.Join(t.TempDir(), "street.snap")
-	r := runCLI(t, "", withCA(pki, "snapshot", "save", path, "--http-addr", n.HTTPAddr())...)
+	r := runCLI(t, "", withCA(pki, "snapshot", "save", path, "--http-addr", n.HTTPAddr(), "--token-file", filepath.Join(dir, demoTokenFile))...)
 	if r.code != 0 || !strings.Contains(r.stdout, "verified") {
 		t.Fatalf("snapshot save:\n%s", r)
 	}

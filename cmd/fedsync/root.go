@@ -86,10 +86,11 @@ func newRoot(a *app) *cobra.Command {
 		root.AddCommand(newKindCmd(a, k))
 	}
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
-	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a))
+	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a), newHealthCmd(a))
 	root.AddCommand(newOperatorCmd(a), newSnapshotCmd(a))
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
+	root.AddCommand(newPrivacyCmd(a))
 	addDefaultExamples(root)
 	return root
 }

@@ -77,6 +77,7 @@ func TestAgentConfigErrors(t *testing.T) {
 	cfg := node.DefaultConfig()
 	cfg.Area, cfg.DataDir = testStreet, filepath.Join(dir, "gone")
 	cfg.TLS.InsecurePlaintext = true
+	cfg.Privacy.UnsafeDevKey = true
 	path := filepath.Join(dir, "gone.toml")
 	if err := node.WriteConfig(path, cfg); err != nil {
 		t.Fatal(err)
@@ -225,9 +226,9 @@ func TestAgentServesUntilCanceled(t *testing.T) {
 	go func() { done <- run(ctx, []string{"agent", "-config", cfg}, strings.NewReader(""), &out, &errb) }()
 	addr := waitFor(t, &out, regexp.MustCompile(`serving the API at (http://\S+)`))
 
-	r := runCLI(t, "", "status", "--http-addr", addr)
+	r := runCLI(t, "", "org", "list", "--http-addr", addr)
 	if r.code != exitError || !strings.Contains(r.stderr, "401 token required") || !strings.Contains(r.stderr, "fedsync acl bootstrap") {
-		t.Errorf("status without a token:\n%s", r)
+		t.Errorf("org list without a token:\n%s", r)
 	}
 	r = runCLI(t, "", "acl", "bootstrap", "--http-addr", addr, "-o", "json")
 	var boot struct{ Secret, Accessor string }
@@ -240,6 +241,9 @@ func TestAgentServesUntilCanceled(t *testing.T) {
 	tokFile := filepath.Join(t.TempDir(), "admin.token")
 	if err := os.WriteFile(tokFile, []byte(boot.Secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if r = runCLI(t, "", "status", "--http-addr", addr); r.code != exitError || !strings.Contains(r.stderr, "401 token required") {
+		t.Errorf("status without a token once the node has one:\n%s", r)
 	}
 	r = runCLI(t, "", "status", "--http-addr", addr, "--token-file", tokFile)
 	if r.code != 0 || !strings.Contains(r.stdout, "浑河湾街道") {
