@@ -3,10 +3,10 @@ package node
 import (
 	"bytes"
 	"log/slog"
-	"sync"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
