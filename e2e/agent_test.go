@@ -52,8 +52,10 @@ type agentProc struct {
 func newServer(t testing.TB, area string) *server {
 	t.Helper()
 	s := newServerDirs(t, area)
+	tc := issueCert(t, area, area+"-e2e")
 	r := runCLI(t, "init", "--area", area, "--data-dir", s.dataDir,
-		"--http-addr", s.httpAddr, "--raft-addr", s.raftAddr)
+		"--http-addr", s.httpAddr, "--raft-addr", s.raftAddr,
+		"--tls-ca", tc.CAFile, "--tls-cert", tc.CertFile, "--tls-key", tc.KeyFile, "--tls-crl", tc.CRLFile)
 	if r.code != 0 {
 		t.Fatalf("fedsync init failed:\n%s", r)
 	}
@@ -197,12 +199,12 @@ func (s *server) kill() {
 // the agent exits first or healthTimeout passes.
 func (s *server) waitHealthy() {
 	s.t.Helper()
-	hc := &http.Client{Timeout: time.Second}
+	hc := &http.Client{Timeout: time.Second, Transport: httpClient.Transport}
 	deadline := time.Now().Add(healthTimeout)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
-		resp, err := hc.Get("http://" + s.httpAddr + "/healthz")
+		resp, err := hc.Get(apiURL(s.httpAddr) + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

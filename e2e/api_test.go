@@ -126,7 +126,7 @@ func (s *server) do(method, path string, body any) answer {
 		}
 		rd = bytes.NewReader(enc)
 	}
-	req, err := http.NewRequest(method, "http://"+s.httpAddr+path, rd)
+	req, err := http.NewRequest(method, apiURL(s.httpAddr)+path, rd)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}

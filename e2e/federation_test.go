@@ -84,6 +84,8 @@ func newFedServer(t *testing.T, k fedKnobs, code string, parent []string) *serve
 	c.RaftTimeout = node.Duration{Duration: fedRaftTTL}
 	c.UnsafeNoSync = !k.Fsync
 	c.Limits.RatePerSecond = 0 // the tests poll hard; the rate limit has its own tests
+	c.TLS = issueCert(t, code, c.Name)
+	c.Privacy.UnsafeDevKey = true
 	if err := c.Validate(); err != nil {
 		t.Fatalf("config of %s: %v", code, err)
 	}

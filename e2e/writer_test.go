@@ -137,7 +137,7 @@ func (w *writer) deleteOne(ctx context.Context, s *server, live map[string]regis
 		return nil
 	}
 	id := victims[0].ID
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, "http://"+s.httpAddr+"/v1/records/org/"+url.PathEscape(id), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, apiURL(s.httpAddr)+"/v1/records/org/"+url.PathEscape(id), nil)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func postBatch(ctx context.Context, s *server, mode string, orgs []registry.Org)
 	if err != nil {
 		return api.BatchResponse{}, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/v1/batch", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL(addr)+"/v1/batch", bytes.NewReader(body))
 	if err != nil {
 		return api.BatchResponse{}, err
 	}

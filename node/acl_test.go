@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ import (
 // returns the status and body.
 func call(t testing.TB, n *Node, secret, method, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+n.HTTPAddr()+path, strings.NewReader(body))
+	req, err := http.NewRequest(method, n.HTTPURL()+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +30,7 @@ func call(t testing.TB, n *Node, secret, method, path, body string) (int, string
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,19 +164,10 @@ func TestForgedAuditRefusedAtReceiver(t *testing.T) {
 	forged := storage.AuditRecord{Version: 1, Attribution: storage.Attribution{Accessor: "0123456789abcdef0123456789abcdef",
 		Role: storage.RoleAdmin, TokenArea: area.MustParse("210102002000"), Remote: "x"}, First: 1, Last: 1}
 	body, _ := json.Marshal(forged)
-	// The data entry is a real street's (in the form its log holds).
-	street, err := storage.Open(filepath.Join(t.TempDir(), "street.db"), testStreet, storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer street.Close()
-	if _, err := street.ApplyLocal(0, 1, []storage.Mutation{orgMut(t, 1, area.Children(testStreet)[0].Code)}); err != nil {
-		t.Fatal(err)
-	}
-	var e1 storage.Entry
-	if err := street.Entries(testStreet, 1, func(e storage.Entry) bool { e1 = e; return false }); err != nil {
-		t.Fatal(err)
-	}
+	comm := area.Children(testStreet)[0].Code
+	data := orgMut(t, 1, comm)
+	e1 := storage.Entry{Origin: testStreet, Seq: 1, Time: 1, Kind: data.Kind, ID: data.ID, Op: storage.OpPut, Body: sentBody(t, data)}
+	e1.Chain = storage.ChainNext([32]byte{}, e1)
 	e2 := storage.Entry{Origin: testStreet, Seq: 2, Time: 1, Kind: storage.KindAudit, ID: forged.Accessor, Op: storage.OpPut, Body: body}
 	e2.Chain = storage.ChainNext(e1.Chain, e2)
 	enc := encodeTestBatch(t, testStreet, []storage.Entry{e1, e2})

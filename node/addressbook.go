@@ -15,7 +15,7 @@ import (
 // The address book lists, for every server of the node, the raft, HTTP and
 // sync addresses the others dial: a follower forwards writes to the
 // leader's HTTP address and tells children the leader's sync address. It
-// lives in the store and changes only through raft (command type 6):
+// lives in the store and changes only through raft (command type 7):
 //
 //	0x01 0x07 op(1: 1 put, 2 delete) time(8, BE Unix ns) JSON(storage.ServerAddrs)
 //
@@ -58,7 +58,7 @@ func decodeAddrBook(b []byte) (byte, storage.ServerAddrs, error) {
 	return op, a, nil
 }
 
-// applyAddrBook is the FSM's half of command type 6.
+// applyAddrBook is the FSM's half of command type 7.
 func (f *fsm) applyAddrBook(index uint64, b []byte) any {
 	op, a, err := decodeAddrBook(b)
 	if err != nil {

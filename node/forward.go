@@ -27,7 +27,8 @@ const HeaderForwardedBy = "X-Fedsync-Forwarded-By"
 var _ api.Forwarder = (*Node)(nil)
 
 // peerHTTP is the client of the node's other servers' APIs: forwarded
-// writes and the address-book upkeep.
+// writes and the address-book upkeep, with insecure_plaintext (with TLS,
+// peerTransport's https transport).
 var peerHTTP = &http.Transport{
 	DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	ResponseHeaderTimeout: 5 * time.Minute, // a forwarded import batch waits for its raft apply
@@ -48,14 +49,14 @@ func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
 	if !ok || la.HTTP == "" || la.Name == n.cfg.Name {
 		return false
 	}
-	target := &url.URL{Scheme: "http", Host: la.HTTP}
+	target := &url.URL{Scheme: n.peerScheme(), Host: la.HTTP}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
 			pr.Out.Header.Set(HeaderForwardedBy, n.cfg.Name)
 		},
-		Transport: peerHTTP,
+		Transport: n.peerTransport(),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			n.log.Warn("forwarding a write to the leader failed", "leader", la.Name, "http", la.HTTP, "err", err)
 			writeUnavailable(w, r, fmt.Sprintf("this server is a follower and could not reach the leader %s at %s to forward the write: %v; retry", la.Name, la.HTTP, err))
@@ -96,7 +97,7 @@ func (n *Node) keepListed(ctx context.Context) {
 			continue
 		}
 		if la, ok := n.leaderAddrs(); ok && la.HTTP != "" {
-			if err := peerCall(ctx, n.serverSecret(), http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
+			if err := n.peerCall(ctx, http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
 				n.log.Debug("asking the leader to list this server's addresses", "leader", la.Name, "err", err)
 			}
 		}
@@ -104,9 +105,9 @@ func (n *Node) keepListed(ctx context.Context) {
 }
 
 // peerCall sends one JSON request to another server's API, with the
-// node's server secret as token, and decodes a 2xx answer into out (when
-// not nil).
-func peerCall(ctx context.Context, secret, method, host, path string, in, out any) error {
+// node's server secret as token, over the node's TLS when configured, and
+// decodes a 2xx answer into out (when not nil).
+func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -117,15 +118,15 @@ func peerCall(ctx context.Context, secret, method, host, path string, in, out an
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, n.peerScheme()+"://"+host+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if secret != "" {
+	if secret := n.serverSecret(); secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
-	resp, err := peerHTTP.RoundTrip(req)
+	resp, err := n.peerTransport().RoundTrip(req)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func (n *Node) askPeer(ctx context.Context, p *api.RaftPeer) {
 		return
 	} else {
 		var st api.Status
-		if err := peerCall(ctx, n.serverSecret(), "GET", p.HTTP, "/v1/status", nil, &st); err != nil {
+		if err := n.peerCall(ctx, "GET", p.HTTP, "/v1/status", nil, &st); err != nil {
 			p.Error = err.Error()
 			return
 		}

@@ -22,7 +22,7 @@ import (
 
 // waitFor polls cond until it holds, failing the test after 60 s with
 // what it waited for and the last state.
-func waitFor(t *testing.T, what string, cond func() (bool, string)) {
+func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -40,14 +40,19 @@ func waitFor(t *testing.T, what string, cond func() (bool, string)) {
 // startGroup starts a node of len(names) servers in one area: the first
 // bootstraps alone, the others start with bootstrap = false and are added
 // with AddVoter on the first, as `fedsync operator raft add-voter` does.
-func startGroup(t *testing.T, a area.Code, names []string, parent []string) []*Node {
+func startGroup(t testing.TB, a area.Code, names []string, parent []string) []*Node {
+	return startGroupTimeout(t, a, names, parent, 200*time.Millisecond)
+}
+
+// startGroupTimeout is startGroup with the given raft_timeout.
+func startGroupTimeout(t testing.TB, a area.Code, names []string, parent []string, raftTimeout time.Duration) []*Node {
 	t.Helper()
 	var out []*Node
 	for i, name := range names {
 		cfg := testConfig(t.TempDir())
 		cfg.Area, cfg.Name, cfg.Parent = a, name, parent
 		cfg.Bootstrap = i == 0
-		cfg.RaftTimeout = Duration{200 * time.Millisecond}
+		cfg.RaftTimeout = Duration{raftTimeout}
 		n := startNode(t, cfg)
 		if i > 0 {
 			if ri := n.raftInfo(); ri.Member || ri.Waiting == "" {
@@ -87,7 +92,7 @@ type writer struct {
 	ok   atomic.Int64
 }
 
-func startWriter(t *testing.T, street *Node) *writer {
+func startWriter(t testing.TB, street *Node) *writer {
 	w := &writer{stop: make(chan struct{}), done: make(chan struct{})}
 	comms := area.Children(street.cfg.Area)
 	go func() {
@@ -253,7 +258,7 @@ func TestFollowerForwardsWrites(t *testing.T) {
 			return err == nil, fmt.Sprint(err)
 		})
 	}
-	c, err := client.New(follower.HTTPAddr(), client.WithToken(admin))
+	c, err := client.New(follower.HTTPURL(), client.WithToken(admin), client.WithHTTPClient(testHTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}

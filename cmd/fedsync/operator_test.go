@@ -21,31 +21,35 @@ import (
 // remove-peer refuses the leader but removes the follower.
 func TestOperatorRaftCLI(t *testing.T) {
 	county := area.MustParse("210102000000")
+	pki := testPKI(t)
 	firstDir := t.TempDir()
-	first, _ := startTestNode(t, county, firstDir, nil, 0)
+	first, _ := startTestNode(t, pki, county, firstDir, nil, 0)
 	tok := filepath.Join(firstDir, demoTokenFile) // the group's admin token, once the second server has joined
-	cfg, err := demoConfig(county, t.TempDir(), "127.0.0.1:0", nil)
+	cfg, err := demoConfig(pki, county, t.TempDir(), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Name, cfg.Bootstrap = string(county)+"-second", false
+	if cfg.TLS, err = demoTLS(pki, county, cfg.Name); err != nil {
+		t.Fatal(err)
+	}
 	second, err := startNode(context.Background(), cfg, newLogger(io.Discard, "error"))
 	if err != nil {
 		t.Fatalf("a joining server must start without a leader: %v", err)
 	}
 	t.Cleanup(func() { second.Stop() })
 	// A server waiting to join holds no token: its status needs none.
-	r := runCLI(t, "", "status", "-o", "json", "--http-addr", second.HTTPAddr())
+	r := runCLI(t, "", withCA(pki, "status", "-o", "json", "--http-addr", second.HTTPAddr())...)
 	if r.code != 0 || !strings.Contains(r.stdout, "waiting to join") {
 		t.Fatalf("status of a server waiting to join:\n%s", r)
 	}
-	r = runCLI(t, "", "operator", "raft", "add-voter", "--server-http", second.HTTPAddr(), "--http-addr", first.HTTPAddr(), "--token-file", tok)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "add-voter", "--server-http", second.HTTPAddr(), "--http-addr", first.HTTPAddr(), "--token-file", tok)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "Added "+cfg.Name) {
 		t.Fatalf("add-voter:\n%s", r)
 	}
 	var peers []api.RaftPeer
 	checkFor(t, 20*time.Second, func() error {
-		r = runCLI(t, "", "operator", "raft", "list-peers", "-o", "json", "--http-addr", second.HTTPAddr(), "--token-file", tok)
+		r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "-o", "json", "--http-addr", second.HTTPAddr(), "--token-file", tok)...)
 		peers = nil
 		if err := json.Unmarshal([]byte(r.stdout), &peers); err != nil {
 			return err
@@ -55,21 +59,21 @@ func TestOperatorRaftCLI(t *testing.T) {
 		}
 		return nil
 	})
-	r = runCLI(t, "", "operator", "raft", "list-peers", "--http-addr", first.HTTPAddr(), "--token-file", tok)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "--http-addr", first.HTTPAddr(), "--token-file", tok)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "LAST INDEX") || !strings.Contains(r.stdout, cfg.Name) {
 		t.Fatalf("list-peers table:\n%s", r)
 	}
 	// Sent to the follower, forwarded to the leader, which refuses to
 	// remove itself without --force.
-	r = runCLI(t, "", "operator", "raft", "remove-peer", first.Config().Name, "--http-addr", second.HTTPAddr(), "--token-file", tok)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "remove-peer", first.Config().Name, "--http-addr", second.HTTPAddr(), "--token-file", tok)...)
 	if r.code != exitError || !strings.Contains(r.stderr, "is the leader") {
 		t.Fatalf("remove the leader:\n%s", r)
 	}
-	r = runCLI(t, "", "operator", "raft", "remove-peer", cfg.Name, "--http-addr", second.HTTPAddr(), "--token-file", tok)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "remove-peer", cfg.Name, "--http-addr", second.HTTPAddr(), "--token-file", tok)...)
 	if r.code != 0 {
 		t.Fatalf("remove the follower:\n%s", r)
 	}
-	r = runCLI(t, "", "operator", "raft", "list-peers", "-o", "json", "--http-addr", first.HTTPAddr(), "--token-file", tok)
+	r = runCLI(t, "", withCA(pki, "operator", "raft", "list-peers", "-o", "json", "--http-addr", first.HTTPAddr(), "--token-file", tok)...)
 	if err := json.Unmarshal([]byte(r.stdout), &peers); err != nil || len(peers) != 1 {
 		t.Fatalf("after remove-peer: %v\n%s", err, r)
 	}
@@ -80,9 +84,10 @@ func TestOperatorRaftCLI(t *testing.T) {
 func TestSnapshotCLI(t *testing.T) {
 	street := area.MustParse("210102001000")
 	dir := t.TempDir()
-	n, _ := startTestNode(t, street, dir, nil, 0)
+	pki := testPKI(t)
+	n, _ := startTestNode(t, pki, street, dir, nil, 0)
 	path := filepath.Join(t.TempDir(), "street.snap")
-	r := runCLI(t, "", "snapshot", "save", path, "--http-addr", n.HTTPAddr(), "--token-file", filepath.Join(dir, demoTokenFile))
+	r := runCLI(t, "", withCA(pki, "snapshot", "save", path, "--http-addr", n.HTTPAddr(), "--token-file", filepath.Join(dir, demoTokenFile))...)
 	if r.code != 0 || !strings.Contains(r.stdout, "verified") {
 		t.Fatalf("snapshot save:\n%s", r)
 	}
@@ -96,7 +101,7 @@ func TestSnapshotCLI(t *testing.T) {
 		t.Fatalf("restore under a running agent:\n%s", r)
 	}
 	otherDir := t.TempDir()
-	other, err := demoConfig(area.MustParse("210102002000"), otherDir, "127.0.0.1:0", nil)
+	other, err := demoConfig(pki, area.MustParse("210102002000"), otherDir, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
