@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"fedsync/storage"
 )
 
 // Errors an OperatorBackend wraps so that the API answers with the right
@@ -83,8 +81,6 @@ type OperatorBackend interface {
 	// RemovePeer removes a server; without force it refuses (wrapping
 	// ErrOperatorRefused) to break quorum or to remove the leader.
 	RemovePeer(ctx context.Context, name string, force bool) error
-	// ListAddresses records a member's own addresses in the address book.
-	ListAddresses(ctx context.Context, a storage.ServerAddrs) error
 }
 
 // SnapshotBackend is what GET /v1/snapshot needs.
@@ -98,13 +94,43 @@ func (s *Server) operatorRoutes() {
 	s.handle("GET /v1/operator/raft/peers", s.handlePeers)
 	s.handle("POST /v1/operator/raft/peers", s.handleAddVoter)
 	s.handle("DELETE /v1/operator/raft/peers/{name}", s.handleRemovePeer)
-	s.handle("PUT /v1/operator/raft/addresses", s.handleListAddresses)
 	s.handle("GET /v1/snapshot", s.handleSnapshot)
+	s.handleOpen("GET /v1/operator/raft/self", s.handleRaftSelf)
 }
 
-// requireAdmin is where the admin-role check of the operator and snapshot
-// routes goes once tokens exist; until then every caller passes.
-func (s *Server) requireAdmin(r *http.Request) error { return nil }
+// RaftSelf is the body of GET /v1/operator/raft/self: who this server is
+// in its raft group. The route needs no token, so that a new server, which
+// has no tokens before it joins, can be added by its API address
+// (`add-voter --server-http`); it tells nothing but names and addresses.
+type RaftSelf struct {
+	Area   string    `json:"area"`
+	Server string    `json:"server"`
+	Raft   *RaftInfo `json:"raft"`
+}
+
+func (s *Server) handleRaftSelf(w http.ResponseWriter, r *http.Request) error {
+	st := s.b.Status()
+	ri := st.Raft
+	if ri != nil {
+		ri = &RaftInfo{State: ri.State, Member: ri.Member, Advertise: ri.Advertise, HTTP: ri.HTTP, Sync: ri.Sync, Waiting: ri.Waiting}
+	}
+	writeJSON(w, r, http.StatusOK, RaftSelf{Area: string(st.Area), Server: st.Server, Raft: ri})
+	return nil
+}
+
+// requireAdmin is the check of every operator and snapshot route: a token
+// of the admin role.
+func (s *Server) requireAdmin(r *http.Request) error { return RequireRole(r, RoleAdmin) }
+
+type callerTokenKey struct{}
+
+// CallerToken returns the token of the request an operator call serves,
+// so that a backend asking the node's other servers on the caller's
+// behalf (list-peers asks each peer for its status) presents it.
+func CallerToken(ctx context.Context) string {
+	tok, _ := ctx.Value(callerTokenKey{}).(string)
+	return tok
+}
 
 func (s *Server) operatorBackend(r *http.Request) (OperatorBackend, error) {
 	if err := s.requireAdmin(r); err != nil {
@@ -141,7 +167,7 @@ func (s *Server) handlePeers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	peers, err := ob.RaftPeers(r.Context())
+	peers, err := ob.RaftPeers(context.WithValue(r.Context(), callerTokenKey{}, tokenOf(r)))
 	if err != nil {
 		return operatorProblem(err)
 	}
@@ -177,22 +203,6 @@ func (s *Server) handleRemovePeer(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	if err := ob.RemovePeer(r.Context(), r.PathValue("name"), force); err != nil {
-		return operatorProblem(err)
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) handleListAddresses(w http.ResponseWriter, r *http.Request) error {
-	ob, err := s.operatorBackend(r)
-	if err != nil {
-		return err
-	}
-	var a storage.ServerAddrs
-	if err := decodeSmall(r, &a); err != nil {
-		return err
-	}
-	if err := ob.ListAddresses(r.Context(), a); err != nil {
 		return operatorProblem(err)
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -10,24 +10,36 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/raft"
 
 	"fedsync/api"
-	"fedsync/storage"
 )
 
-// HeaderForwardedBy names the follower that forwarded a write to the
-// leader. A request that already carries it is never forwarded again (one
-// hop at most): if it reaches a server that is not the leader, that server
-// answers 503 "not leader" and the client retries.
-const HeaderForwardedBy = "X-Fedsync-Forwarded-By"
+// viaForwarded marks, in the Via header, a write a follower forwarded to
+// its leader ("Via: 1.1 <server> (fedsync-forward)"). A request that
+// already carries it is never forwarded again (one hop at most): if it
+// reaches a server that is not the leader, that server answers 503 "not
+// leader" and the client retries. (X-Fedsync-* headers are the server's
+// own and refused from clients, so the mark uses the standard header.)
+const viaForwarded = "(fedsync-forward)"
+
+// forwarded reports whether r was forwarded by a follower.
+func forwarded(r *http.Request) bool {
+	for _, v := range r.Header.Values("Via") {
+		if strings.Contains(v, viaForwarded) {
+			return true
+		}
+	}
+	return false
+}
 
 var _ api.Forwarder = (*Node)(nil)
 
 // peerHTTP is the client of the node's other servers' APIs: forwarded
-// writes and the address-book upkeep.
+// writes and list-peers' questions.
 var peerHTTP = &http.Transport{
 	DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	ResponseHeaderTimeout: 5 * time.Minute, // a forwarded import batch waits for its raft apply
@@ -38,10 +50,10 @@ var peerHTTP = &http.Transport{
 // ForwardWrite implements api.Forwarder: on a follower that knows its
 // leader's API address, the request is proxied to the leader unchanged
 // (method, path, query, body and every header, Authorization included),
-// with X-Forwarded-For (and -Host, -Proto) set and HeaderForwardedBy
-// naming this server. The leader's answer, status and body, is the answer.
+// with X-Forwarded-For (and -Host, -Proto) set and a Via entry naming
+// this server. The leader's answer, status and body, is the answer.
 func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
-	if n.raft == nil || n.raft.State() == raft.Leader || r.Header.Get(HeaderForwardedBy) != "" {
+	if n.raft == nil || n.raft.State() == raft.Leader || forwarded(r) {
 		return false
 	}
 	la, ok := n.leaderAddrs()
@@ -53,7 +65,7 @@ func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
-			pr.Out.Header.Set(HeaderForwardedBy, n.cfg.Name)
+			pr.Out.Header.Add("Via", "1.1 "+n.cfg.Name+" "+viaForwarded)
 		},
 		Transport: peerHTTP,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -75,36 +87,9 @@ func writeUnavailable(w http.ResponseWriter, r *http.Request, detail string) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// keepListed makes sure, on a follower, that the address book lists this
-// server's current addresses (a static group's followers are never added
-// by add-voter): it asks the leader to record them, every few seconds
-// until the book agrees.
-func (n *Node) keepListed(ctx context.Context) {
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if n.raft.State() != raft.Follower {
-			continue
-		}
-		self := n.selfAddrs()
-		if cur, ok := n.lookupAddrs(self.Name); ok && cur.Raft == self.Raft && cur.HTTP == self.HTTP && cur.Sync == self.Sync {
-			continue
-		}
-		if la, ok := n.leaderAddrs(); ok && la.HTTP != "" {
-			if err := peerCall(ctx, http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
-				n.log.Debug("asking the leader to list this server's addresses", "leader", la.Name, "err", err)
-			}
-		}
-	}
-}
-
-// peerCall sends one JSON request to another server's API and decodes a
-// 2xx answer into out (when not nil).
+// peerCall sends one JSON request to another server's API on behalf of
+// the caller whose token the context carries (api.CallerToken), and
+// decodes a 2xx answer into out (when not nil).
 func peerCall(ctx context.Context, method, host, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -121,6 +106,9 @@ func peerCall(ctx context.Context, method, host, path string, in, out any) error
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if tok := api.CallerToken(ctx); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := peerHTTP.RoundTrip(req)
 	if err != nil {
 		return err
@@ -137,16 +125,4 @@ func peerCall(ctx context.Context, method, host, path string, in, out any) error
 		return json.Unmarshal(data, out)
 	}
 	return nil
-}
-
-// ListAddresses implements api.OperatorBackend: a member of the group
-// records its own addresses (leader only; followers forward).
-func (n *Node) ListAddresses(_ context.Context, a storage.ServerAddrs) error {
-	if err := checkAddrs(a.Name, a.Raft, a.HTTP, a.Sync); err != nil {
-		return err
-	}
-	if _, ok := n.member(a.Name); !ok {
-		return fmt.Errorf("%w: %s", api.ErrUnknownPeer, a.Name)
-	}
-	return n.putAddrs(a)
 }

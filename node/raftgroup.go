@@ -160,19 +160,14 @@ func (g *raftGroup) unreachable(id raft.ServerID) bool {
 }
 
 // startLeaderDuties runs, until the node stops, the leader's duties on
-// every gain of leadership and, on a follower, the upkeep of its own
-// address-book entry.
+// every gain of leadership.
 func (n *Node) startLeaderDuties() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		n.whileLeader(ctx, n.onLeadership)
-	}()
-	go func() {
-		defer wg.Done()
-		n.keepListed(ctx)
 	}()
 	n.closers = append(n.closers, func() error {
 		cancel()
