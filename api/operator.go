@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"fedsync/storage"
 )
 
 // Errors an OperatorBackend wraps so that the API answers with the right
@@ -81,6 +83,9 @@ type OperatorBackend interface {
 	// RemovePeer removes a server; without force it refuses (wrapping
 	// ErrOperatorRefused) to break quorum or to remove the leader.
 	RemovePeer(ctx context.Context, name string, force bool) error
+	// ListAddresses records a member's own addresses in the address book
+	// (a follower asks with the node's server secret).
+	ListAddresses(ctx context.Context, a storage.ServerAddrs) error
 }
 
 // SnapshotBackend is what GET /v1/snapshot needs.
@@ -94,6 +99,7 @@ func (s *Server) operatorRoutes() {
 	s.handle("GET /v1/operator/raft/peers", s.handlePeers)
 	s.handle("POST /v1/operator/raft/peers", s.handleAddVoter)
 	s.handle("DELETE /v1/operator/raft/peers/{name}", s.handleRemovePeer)
+	s.handle("PUT /v1/operator/raft/addresses", s.handleListAddresses)
 	s.handle("GET /v1/snapshot", s.handleSnapshot)
 	s.handleOpen("GET /v1/operator/raft/self", s.handleRaftSelf)
 }
@@ -121,16 +127,6 @@ func (s *Server) handleRaftSelf(w http.ResponseWriter, r *http.Request) error {
 // requireAdmin is the check of every operator and snapshot route: a token
 // of the admin role.
 func (s *Server) requireAdmin(r *http.Request) error { return RequireRole(r, RoleAdmin) }
-
-type callerTokenKey struct{}
-
-// CallerToken returns the token of the request an operator call serves,
-// so that a backend asking the node's other servers on the caller's
-// behalf (list-peers asks each peer for its status) presents it.
-func CallerToken(ctx context.Context) string {
-	tok, _ := ctx.Value(callerTokenKey{}).(string)
-	return tok
-}
 
 func (s *Server) operatorBackend(r *http.Request) (OperatorBackend, error) {
 	if err := s.requireAdmin(r); err != nil {
@@ -167,7 +163,7 @@ func (s *Server) handlePeers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	peers, err := ob.RaftPeers(context.WithValue(r.Context(), callerTokenKey{}, tokenOf(r)))
+	peers, err := ob.RaftPeers(r.Context())
 	if err != nil {
 		return operatorProblem(err)
 	}
@@ -203,6 +199,22 @@ func (s *Server) handleRemovePeer(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	if err := ob.RemovePeer(r.Context(), r.PathValue("name"), force); err != nil {
+		return operatorProblem(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleListAddresses(w http.ResponseWriter, r *http.Request) error {
+	ob, err := s.operatorBackend(r)
+	if err != nil {
+		return err
+	}
+	var a storage.ServerAddrs
+	if err := decodeSmall(r, &a); err != nil {
+		return err
+	}
+	if err := ob.ListAddresses(r.Context(), a); err != nil {
 		return operatorProblem(err)
 	}
 	w.WriteHeader(http.StatusNoContent)

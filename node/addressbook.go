@@ -162,6 +162,9 @@ func (n *Node) leaderDuties(ctx context.Context) error {
 			return fmt.Errorf("list this server in the address book: %w", err)
 		}
 	}
+	if err := n.ensureServerSecret(ctx); err != nil {
+		return err
+	}
 	if err := n.listMembers(); err != nil {
 		return err
 	}

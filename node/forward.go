@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"fedsync/api"
+	"fedsync/storage"
 )
 
 // viaForwarded marks, in the Via header, a write a follower forwarded to
@@ -38,8 +39,10 @@ func forwarded(r *http.Request) bool {
 
 var _ api.Forwarder = (*Node)(nil)
 
-// peerHTTP is the client of the node's other servers' APIs: forwarded
-// writes and list-peers' questions.
+// peerHTTP is the client of the node's other servers' APIs (forwarded
+// writes, the address-book upkeep, list-peers' and remove-peer's
+// questions) with insecure_plaintext (with TLS, peerTransport's https
+// transport).
 var peerHTTP = &http.Transport{
 	DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	ResponseHeaderTimeout: 5 * time.Minute, // a forwarded import batch waits for its raft apply
@@ -60,14 +63,14 @@ func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
 	if !ok || la.HTTP == "" || la.Name == n.cfg.Name {
 		return false
 	}
-	target := &url.URL{Scheme: "http", Host: la.HTTP}
+	target := &url.URL{Scheme: n.peerScheme(), Host: la.HTTP}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
 			pr.Out.Header.Add("Via", "1.1 "+n.cfg.Name+" "+viaForwarded)
 		},
-		Transport: peerHTTP,
+		Transport: n.peerTransport(),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			n.log.Warn("forwarding a write to the leader failed", "leader", la.Name, "http", la.HTTP, "err", err)
 			writeUnavailable(w, r, fmt.Sprintf("this server is a follower and could not reach the leader %s at %s to forward the write: %v; retry", la.Name, la.HTTP, err))
@@ -87,10 +90,38 @@ func writeUnavailable(w http.ResponseWriter, r *http.Request, detail string) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// peerCall sends one JSON request to another server's API on behalf of
-// the caller whose token the context carries (api.CallerToken), and
+// keepListed makes sure, on a follower, that the address book lists this
+// server's current addresses (a static group's followers are never added
+// by add-voter): it asks the leader to record them, every few seconds
+// until the book agrees.
+func (n *Node) keepListed(ctx context.Context) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n.raft.State() != raft.Follower {
+			continue
+		}
+		self := n.selfAddrs()
+		if cur, ok := n.lookupAddrs(self.Name); ok && cur.Raft == self.Raft && cur.HTTP == self.HTTP && cur.Sync == self.Sync {
+			continue
+		}
+		if la, ok := n.leaderAddrs(); ok && la.HTTP != "" {
+			if err := n.peerCall(ctx, http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
+				n.log.Debug("asking the leader to list this server's addresses", "leader", la.Name, "err", err)
+			}
+		}
+	}
+}
+
+// peerCall sends one JSON request to another server's API, with the
+// node's server secret as token, over the node's TLS when configured, and
 // decodes a 2xx answer into out (when not nil).
-func peerCall(ctx context.Context, method, host, path string, in, out any) error {
+func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -101,15 +132,15 @@ func peerCall(ctx context.Context, method, host, path string, in, out any) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, n.peerScheme()+"://"+host+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if tok := api.CallerToken(ctx); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
+	if secret := n.serverSecret(); secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
 	}
-	resp, err := peerHTTP.RoundTrip(req)
+	resp, err := n.peerTransport().RoundTrip(req)
 	if err != nil {
 		return err
 	}
@@ -125,4 +156,16 @@ func peerCall(ctx context.Context, method, host, path string, in, out any) error
 		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+// ListAddresses implements api.OperatorBackend: a member of the group
+// records its own addresses (leader only; followers forward).
+func (n *Node) ListAddresses(_ context.Context, a storage.ServerAddrs) error {
+	if err := checkAddrs(a.Name, a.Raft, a.HTTP, a.Sync); err != nil {
+		return err
+	}
+	if _, ok := n.member(a.Name); !ok {
+		return fmt.Errorf("%w: %s", api.ErrUnknownPeer, a.Name)
+	}
+	return n.putAddrs(a)
 }

@@ -19,11 +19,16 @@ func testConfig(dir string) Config {
 	c := DefaultConfig()
 	c.Area, c.DataDir, c.Name = testStreet, dir, "210102001000-test"
 	c.HTTPAddr, c.RaftAddr, c.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	provisionTLS(&c)
+	c.Privacy.UnsafeDevKey = true
 	return c
 }
 
+// startNode starts a node of cfg; unless cfg is insecure_plaintext, it
+// runs with a certificate of the test CA for cfg's final area and name.
 func startNode(t testing.TB, cfg Config) *Node {
 	t.Helper()
+	provisionTLS(&cfg)
 	n, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

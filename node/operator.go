@@ -98,7 +98,7 @@ func (n *Node) askPeer(ctx context.Context, p *api.RaftPeer) {
 		return
 	} else {
 		var st api.Status
-		if err := peerCall(ctx, "GET", p.HTTP, "/v1/status", nil, &st); err != nil {
+		if err := n.peerCall(ctx, "GET", p.HTTP, "/v1/status", nil, &st); err != nil {
 			p.Error = err.Error()
 			return
 		}
@@ -230,7 +230,7 @@ func (n *Node) peerLive(ctx context.Context, s raft.Server) bool {
 		return true
 	}
 	var self api.RaftSelf
-	if err := peerCall(ctx, "GET", a.HTTP, "/v1/operator/raft/self", nil, &self); err != nil {
+	if err := n.peerCall(ctx, "GET", a.HTTP, "/v1/operator/raft/self", nil, &self); err != nil {
 		return false
 	}
 	return self.Server == string(s.ID) && self.Raft != nil && self.Raft.Member

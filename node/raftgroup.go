@@ -160,14 +160,19 @@ func (g *raftGroup) unreachable(id raft.ServerID) bool {
 }
 
 // startLeaderDuties runs, until the node stops, the leader's duties on
-// every gain of leadership.
+// every gain of leadership and, on a follower, the upkeep of its own
+// address-book entry.
 func (n *Node) startLeaderDuties() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		n.whileLeader(ctx, n.onLeadership)
+	}()
+	go func() {
+		defer wg.Done()
+		n.keepListed(ctx)
 	}()
 	n.closers = append(n.closers, func() error {
 		cancel()

@@ -284,7 +284,7 @@ func TestFollowerForwardsWrites(t *testing.T) {
 			follower = n
 		}
 	}
-	anon, err := client.New(follower.HTTPAddr())
+	anon, err := client.New(follower.HTTPURL(), client.WithHTTPClient(testHTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,13 @@ func TestFollowerForwardsWrites(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bootstrap the node's admin token through a follower: %v", err)
 	}
-	c, err := client.New(follower.HTTPAddr(), client.WithToken(tc.Secret))
+	for _, n := range county {
+		waitFor(t, n.cfg.Name+" to hold the admin token", func() (bool, string) {
+			_, err := n.TokenBySecret(tc.Secret)
+			return err == nil, fmt.Sprint(err)
+		})
+	}
+	c, err := client.New(follower.HTTPURL(), client.WithToken(tc.Secret), client.WithHTTPClient(testHTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,12 @@ func (n *Node) setupSender() error {
 	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
 	scfg.Source = n.store
 	scfg.KeepAlive = n.cfg.KeepAlive.Duration
-	scfg.Dialer = newParentDialer(n.cfg.Parent, 5*time.Second)
+	pd := newParentDialer(n.cfg.Parent, 5*time.Second)
+	var err error
+	if pd.tls, err = n.parentTLS(); err != nil {
+		return err
+	}
+	scfg.Dialer = pd
 	scfg.Logger = n.log
 	s, err := sender.New(scfg)
 	if err != nil {
@@ -53,6 +58,11 @@ func (n *Node) startSync() error {
 		n.syncLn = ln
 		lcfg := link.DefaultServerConfig()
 		lcfg.Logger = n.log
+		if err := n.secureLinks(&lcfg); err != nil {
+			cancel()
+			ln.Close()
+			return err
+		}
 		srv := link.NewServer(lcfg, n)
 		n.syncWG.Add(1)
 		go func() {

@@ -100,7 +100,7 @@ func (a *app) runAgent(ctx context.Context, cfg node.Config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "fedsync agent for %s (%s) serving the API at http://%s\n", area.Name(cfg.Area), cfg.Area, n.HTTPAddr())
+	fmt.Fprintf(a.stdout, "fedsync agent for %s (%s) serving the API at %s\n", area.Name(cfg.Area), cfg.Area, n.HTTPURL())
 	<-ctx.Done()
 	fmt.Fprintln(a.stdout, "stopping")
 	if err := n.Stop(); err != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"fedsync/api"
-	"fedsync/client"
 )
 
 func newOperatorCmd(a *app) *cobra.Command {
@@ -132,7 +131,7 @@ records its API and sync addresses in the group's address book.`,
 
 // remoteSelf reads who the server at addr (not --http-addr) is.
 func (a *app) remoteSelf(cmd *cobra.Command, addr string) (*api.RaftSelf, error) {
-	c, err := client.New(addr, client.WithUserAgent("fedsync/"+version))
+	c, err := a.clientAt(addr, "") // the route needs no token
 	if err != nil {
 		return nil, usagef("--server-http: %v", err)
 	}

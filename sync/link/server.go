@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,15 @@ type ServerConfig struct {
 	MaxInFlight int
 	// Logger receives link events; nil means slog.Default().
 	Logger *slog.Logger
+	// TLS, when set, makes every link mutual TLS (tlsutil.ServerConfig):
+	// the handshake runs within HandshakeTimeout before the hello, a
+	// refused certificate closes the conn, the hello's sender must be the
+	// area of the peer's certificate (RuleSenderArea), and the Receiver
+	// finds the peer's identity in its ctx (PeerFrom). Nil: plain text.
+	TLS *tls.Config
+	// OnRefuse, when set, is told of every link refused before the
+	// Receiver saw it (for metrics); it must not block.
+	OnRefuse func(Refusal)
 }
 
 // DefaultServerConfig returns the defaults.
