@@ -45,7 +45,7 @@ func TestOperatorRaftCLI(t *testing.T) {
 	if _, _, err := demoClient(context.Background(), first.HTTPURL(), firstDir, demoCA(pki)); err != nil {
 		t.Fatal(err)
 	}
-	tok := filepath.Join(firstDir, demoTokenFile) // the group's admin token, once the second server has joined
+	tok := filepath.Join(firstDir, demoTokenFile)                 // the group's admin token, once the second server has joined
 	second := start(t.TempDir(), string(county)+"-second", false) // waits to join, without failing
 	cfg := second.Config()
 	// A server waiting to join holds no token: its status needs none.
