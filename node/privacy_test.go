@@ -28,6 +28,7 @@ func TestPrivacyConfig(t *testing.T) {
 	}
 	county := street
 	county.Area = testCounty
+	provisionTLS(&county) // a certificate of the county
 	if err := county.Validate(); err != nil {
 		t.Errorf("county without a key: %v, want accepted (counties never hash)", err)
 	}

@@ -10,6 +10,7 @@ func TestRaftConfigValidate(t *testing.T) {
 	base := func() Config {
 		c := testConfig(t.TempDir())
 		c.Name = "a"
+		provisionTLS(&c) // a certificate of server "a"
 		return c
 	}
 	peers := []string{"a=10.0.0.1:8701", "b=10.0.0.2:8701", "c=10.0.0.3:8701"}

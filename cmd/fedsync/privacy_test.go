@@ -48,7 +48,7 @@ func TestPrivacyKeyCreate(t *testing.T) {
 // none; a bad key file is refused naming the flag.
 func TestInitHashKey(t *testing.T) {
 	dir := t.TempDir()
-	r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir)
+	r := runCLI(t, "", "init", "--insecure-plaintext", "--area", string(testStreet), "--data-dir", dir)
 	cfg, err := node.LoadConfig(filepath.Join(dir, node.ConfigFileName))
 	if r.code != 0 || err != nil || !strings.Contains(r.stdout, "NEW federation hash key") || cfg.Privacy.HashKeyFile != filepath.Join(dir, "hash.key") {
 		t.Fatalf("init of a street: %v %+v\n%s", err, cfg.Privacy, r)
@@ -57,7 +57,7 @@ func TestInitHashKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir2 := t.TempDir()
-	r = runCLI(t, "", "init", "--area", "210102002000", "--data-dir", dir2, "--hash-key-file", cfg.Privacy.HashKeyFile)
+	r = runCLI(t, "", "init", "--insecure-plaintext", "--area", "210102002000", "--data-dir", dir2, "--hash-key-file", cfg.Privacy.HashKeyFile)
 	cfg2, err := node.LoadConfig(filepath.Join(dir2, node.ConfigFileName))
 	if r.code != 0 || err != nil || cfg2.Privacy.HashKeyFile != cfg.Privacy.HashKeyFile || strings.Contains(r.stdout, "NEW") {
 		t.Fatalf("init with --hash-key-file: %v %+v\n%s", err, cfg2.Privacy, r)
@@ -66,12 +66,12 @@ func TestInitHashKey(t *testing.T) {
 		t.Error("init with --hash-key-file created a key anyway")
 	}
 	dir3 := t.TempDir()
-	if r = runCLI(t, "", "init", "--area", "210102000000", "--data-dir", dir3); r.code != 0 || strings.Contains(r.stdout, "hash key") {
+	if r = runCLI(t, "", "init", "--insecure-plaintext", "--area", "210102000000", "--data-dir", dir3); r.code != 0 || strings.Contains(r.stdout, "hash key") {
 		t.Fatalf("init of a county:\n%s", r)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.key")
 	_ = os.WriteFile(bad, []byte("nope\n"), 0o600)
-	if r = runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", t.TempDir(), "--hash-key-file", bad); r.code != exitError || !strings.Contains(r.stderr, "--hash-key-file") {
+	if r = runCLI(t, "", "init", "--insecure-plaintext", "--area", string(testStreet), "--data-dir", t.TempDir(), "--hash-key-file", bad); r.code != exitError || !strings.Contains(r.stderr, "--hash-key-file") {
 		t.Fatalf("init with a bad key file:\n%s", r)
 	}
 }
