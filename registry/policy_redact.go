@@ -137,8 +137,9 @@ func normalize(c piiClass, s string) string {
 
 // mask returns the masked form of s: a name keeps its first character
 // (张*), a phone number its last four digits and, when it has eleven or
-// more, its first three (138****5678, 024-****6789), an ID number its first
-// four and last four characters (2101**********1234).
+// more, its first three (138****5678, 024-****6789), but always hides at
+// least four (a seven-digit number shows its last three), an ID number its
+// first four and last four characters (2101**********1234).
 func mask(c piiClass, s string) string {
 	switch c {
 	case className:
