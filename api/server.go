@@ -80,6 +80,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/verify", s.handleVerify)
 	s.handle("GET /v1/sync/digests", s.handleDigests)
 	s.handle("GET /v1/sync/chain/{origin}/{seq}", s.handleChain)
+	s.membershipRoutes()
 }
 
 // handlerFunc is a route handler that returns its error instead of

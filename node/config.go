@@ -70,6 +70,8 @@ type Config struct {
 	// UnsafeNoSync turns off fsync of the store and raft log. Loses data
 	// on power failure; for benchmarks and tests only.
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
+	// Gossip is the [gossip] section: membership, discovery, bypass.
+	Gossip GossipConfig `toml:"gossip"`
 }
 
 // Duration is a time.Duration written as a string ("10s") in TOML.
@@ -105,6 +107,7 @@ func DefaultConfig() Config {
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
+		Gossip:            DefaultGossipConfig(),
 	}
 }
 
@@ -128,6 +131,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
 		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
+	}
+	if k := c.Gossip.KeyringFile; k != "" && !filepath.IsAbs(k) {
+		c.Gossip.KeyringFile = filepath.Join(filepath.Dir(path), k)
 	}
 	return c, nil
 }
@@ -186,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
+	}
+	if err := c.Gossip.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
