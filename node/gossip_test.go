@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"fedsync/api"
 	"fedsync/area"
 	"fedsync/federation"
 	"fedsync/storage"
@@ -299,4 +300,95 @@ func TestBypassAndCatchUp(t *testing.T) {
 func statusString(n *Node) string {
 	st := n.SyncStatus()
 	return "parent " + string(st.Parent) + " peer " + st.Peer + " bypass " + string(n.Bypassing()) + " err " + st.LastError
+}
+
+// TestKeyRotationWhileReplicating rotates the gossip key of a county and
+// its street (install everywhere, use everywhere, remove the old key
+// everywhere) while the street writes and replicates: nobody is ever
+// declared dead, replication keeps flowing, the keyring files follow, and
+// afterwards a server with only the old key is refused.
+func TestKeyRotationWhileReplicating(t *testing.T) {
+	oldKey, newKey := newKey(t), newKey(t)
+	county := startNode(t, gossipTestConfig(t, testCounty, "county", keyringFile(t, oldKey)))
+	street := startNode(t, gossipTestConfig(t, testStreet, "street", keyringFile(t, oldKey), gossipAddr(county)))
+	nodes := []*Node{county, street}
+	waitFor(t, func() string { return "street never alive on the county" }, func() bool { return memberStatus(county, "street") == "alive" })
+	w := startWriter(t, street, 0)
+	var dead atomic.Bool
+	stopWatch := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		for {
+			select {
+			case <-stopWatch:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			if memberStatus(county, "street") != "alive" || memberStatus(street, "county") != "alive" {
+				dead.Store(true)
+			}
+		}
+	})
+	if _, err := county.KeyringChange("remove", oldKey); !errors.Is(err, api.ErrMemberRefused) {
+		t.Fatalf("removing the primary key: %v, want refused", err)
+	}
+	for _, op := range []struct{ op, key string }{{"install", newKey}, {"use", newKey}, {"remove", oldKey}} {
+		for _, n := range nodes {
+			if _, err := n.KeyringChange(op.op, op.key); err != nil {
+				t.Fatalf("%s %s: %v", n.cfg.Name, op.op, err)
+			}
+		}
+		time.Sleep(time.Second) // a few probe rounds under the new keyring
+	}
+	w.halt()
+	close(stopWatch)
+	watch.Wait()
+	if dead.Load() {
+		t.Fatal("a server was reported not alive during the rotation")
+	}
+	waitEqual(t, street, county, testStreet)
+	if st := street.up.Stats(); st.Sessions != 1 {
+		t.Errorf("street's sync sessions: %d, want 1 (the link never dropped)", st.Sessions)
+	}
+	for _, n := range nodes {
+		kr, err := readKeyring(n.cfg.Gossip.KeyringFile)
+		if err != nil || kr.Primary != newKey || len(kr.Others) != 0 {
+			t.Errorf("%s keyring file after rotation: %+v %v, want only the new key", n.cfg.Name, kr, err)
+		}
+	}
+	n, err := New(gossipTestConfig(t, testStreet2, "late", keyringFile(t, oldKey), gossipAddr(county)), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = n.Start(context.Background())
+	n.Stop()
+	if !errors.Is(err, federation.ErrKeyMismatch) {
+		t.Fatalf("join with the removed key: %v, want ErrKeyMismatch", err)
+	}
+}
+
+// TestDeadAndRejoin: a killed server is reported dead by the others and
+// alive again when it restarts; leave is reported as left and closes Done.
+func TestDeadAndRejoin(t *testing.T) {
+	county := startNode(t, gossipTestConfig(t, testCounty, "county", ""))
+	scfg := gossipTestConfig(t, testStreet, "street", "", gossipAddr(county))
+	street := startNode(t, scfg)
+	waitFor(t, func() string { return "street never alive" }, func() bool { return memberStatus(county, "street") == "alive" })
+	scfg.Gossip.BindAddr = gossipAddr(street)
+	street.Stop()
+	waitFor(t, func() string { return "killed street not dead: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "dead" })
+	street = startNode(t, scfg)
+	waitFor(t, func() string { return "restarted street not alive: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "alive" })
+	if err := county.ForceLeave("street"); !errors.Is(err, api.ErrMemberRefused) {
+		t.Fatalf("force-leave of an alive member: %v, want refused", err)
+	}
+	if err := street.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-street.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed after Leave")
+	}
+	waitFor(t, func() string { return "left street: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "left" })
 }

@@ -80,6 +80,7 @@ func newRoot(a *app) *cobra.Command {
 	}
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
 	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a))
+	addMembershipCmds(root, a)
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
 	addDefaultExamples(root)
