@@ -54,4 +54,6 @@ type Status struct {
 	// StaleAfter (the node's stale_after).
 	Stale      []storage.Watermark `json:"stale,omitempty"`
 	StaleAfter string              `json:"stale_after,omitempty"`
+	// Raft is this server's place in its node's raft group (operator.go).
+	Raft *RaftInfo `json:"raft,omitempty"`
 }

@@ -62,8 +62,14 @@ type batch struct {
 // refused ones become per-index errors, the valid ones go to one
 // Backend.Write.
 func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) error {
+	if err := RequireRole(r, RoleOperator); err != nil {
+		return err
+	}
 	body, err := s.readBody(w, r, s.cfg.MaxBodyBytes)
 	if err != nil {
+		return err
+	}
+	if err := refuseAttribution(body); err != nil {
 		return err
 	}
 	req, err := s.decodeBatch(body)
@@ -134,6 +140,11 @@ func (s *Server) prepareBatch(r *http.Request, bt *batch, records []json.RawMess
 		}
 		id := rec.RecordID()
 		bt.results[i].ID = id
+		if err := s.checkWrite(r, bt.kind, id, rec.Area()); err != nil {
+			s.metrics.wrote(string(bt.kind), resultInvalid)
+			bt.results[i].Status, bt.results[i].Error = BatchError, recordProblem(r, err)
+			continue
+		}
 		bt.muts = append(bt.muts, storage.Mutation{Op: storage.OpPut, Mode: bt.mode, Kind: bt.kind, ID: id, Body: enc})
 		bt.index = append(bt.index, i)
 	}
@@ -146,7 +157,7 @@ func (s *Server) writeBatch(r *http.Request, bt *batch) error {
 		return nil
 	}
 	kind := string(bt.kind)
-	res, err := s.b.Write(r.Context(), bt.muts)
+	res, err := s.write(r, bt.muts)
 	if err != nil {
 		s.metrics.writes.WithLabelValues(kind, resultUnavailable).Add(float64(len(bt.muts)))
 		return s.unavailable(err)

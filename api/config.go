@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"fedsync/storage"
 )
 
 // Defaults of Config.
@@ -21,6 +23,11 @@ const (
 	// MaxBatchLimit bounds Config.MaxBatch: a batch is one raft entry and
 	// must stay a reasonable size.
 	MaxBatchLimit = 10000
+
+	// DefaultRatePerSecond and DefaultRateBurst bound the requests of one
+	// token (or, with ACLs off, of everyone).
+	DefaultRatePerSecond = 100
+	DefaultRateBurst     = 200
 )
 
 // Config configures a Server. Obtain one with DefaultConfig and change what
@@ -57,6 +64,23 @@ type Config struct {
 	// Now is the clock, used for the default summary year and echo
 	// timestamps. Default time.Now.
 	Now func() time.Time
+
+	// ACLDisabled turns token checks off: every request acts as an
+	// anonymous admin of the node's area. UNSAFE; for development only.
+	// Default false (tokens required).
+	ACLDisabled bool
+	// MetricsOpen serves GET /metrics without a token, for Prometheus
+	// scrapers that cannot send one. Default false (a viewer token).
+	MetricsOpen bool
+	// MaxPageSize bounds ?limit= of list routes, 1 to storage.MaxPageSize.
+	// Default storage.MaxPageSize.
+	MaxPageSize int
+	// RatePerSecond and RateBurst bound each token's requests (a token
+	// bucket per accessor); excess requests are answered 429 with
+	// Retry-After. RatePerSecond < 0 means no limit. Defaults
+	// DefaultRatePerSecond and DefaultRateBurst.
+	RatePerSecond float64
+	RateBurst     int
 }
 
 // DefaultConfig returns a Config with every field at its default and a new
@@ -74,6 +98,10 @@ func DefaultConfig() Config {
 		Registry:     reg,
 		Gatherer:     reg,
 		Now:          time.Now,
+
+		MaxPageSize:   storage.MaxPageSize,
+		RatePerSecond: DefaultRatePerSecond,
+		RateBurst:     DefaultRateBurst,
 	}
 }
 
@@ -103,6 +131,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = d.Now
+	}
+	if c.MaxPageSize == 0 {
+		c.MaxPageSize = d.MaxPageSize
+	}
+	if c.RatePerSecond == 0 {
+		c.RatePerSecond = d.RatePerSecond
+	}
+	if c.RateBurst == 0 {
+		c.RateBurst = d.RateBurst
 	}
 	return c.withRegistry(d)
 }
@@ -142,6 +179,10 @@ func (c Config) Validate() error {
 		return errors.New("api config: Gatherer is nil and Registry is not a prometheus.Gatherer")
 	case c.Now == nil:
 		return errors.New("api config: Now is nil")
+	case c.MaxPageSize < 1 || c.MaxPageSize > storage.MaxPageSize:
+		return fmt.Errorf("api config: MaxPageSize must be 1..%d, got %d", storage.MaxPageSize, c.MaxPageSize)
+	case c.RateBurst < 1:
+		return fmt.Errorf("api config: RateBurst must be positive, got %d", c.RateBurst)
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type fakeBackend struct {
 	writes   int   // Write calls
 	writeErr error // when set, Write fails as a whole with it
 	panicGet bool  // when set, Get panics (recovery tests)
+	tokens   map[string]storage.Token
+	audits   []fakeAudit
 }
 
 type fakeKey struct {
@@ -53,6 +55,10 @@ func (f *fakeBackend) Write(ctx context.Context, muts []storage.Mutation) ([]sto
 	}
 	out := make([]storage.Result, len(muts))
 	for i, m := range muts {
+		if m.Kind == storage.KindAudit {
+			out[i] = f.audit(m, out[:i])
+			continue
+		}
 		out[i] = f.apply(m)
 	}
 	return out, nil

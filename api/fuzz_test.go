@@ -19,6 +19,7 @@ func fuzzNo5xx(f *testing.F, path string, seeds ...string) {
 	})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest("POST", path, strings.NewReader(string(body)))
+		req.Header.Set("Authorization", "Bearer "+ts.token)
 		rec := httptest.NewRecorder()
 		ts.srv.Handler().ServeHTTP(rec, req)
 		if rec.Code >= 500 {

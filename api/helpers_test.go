@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -23,14 +25,17 @@ const (
 	commB       = "210102001003"            // 砂阳南社区, in testStreet
 	commUnknown = "210102001001"            // well-formed, in testStreet, not in the data
 	commOutside = "210103005003"            // 永顺社区, another district
+	testCounty  = area.Code("210102000000") // 和平区, testStreet's county
+	otherStreet = area.Code("210102002000") // another street of testCounty
 )
 
 // testServer is a Server over a fakeBackend, driven through its Handler.
 type testServer struct {
-	srv  *Server
-	b    *fakeBackend
-	reg  *prometheus.Registry
-	logs *bytes.Buffer
+	token string // an admin token of testStreet, sent by do
+	srv   *Server
+	b     *fakeBackend
+	reg   *prometheus.Registry
+	logs  *bytes.Buffer
 }
 
 // newTestServer builds a server for testStreet; opts adjust its config.
@@ -45,16 +50,48 @@ func newTestServer(t testing.TB, opts ...func(*Config)) *testServer {
 		o(&cfg)
 	}
 	b := newFakeBackend(testStreet)
+	if cfg.Addr == "county" { // newCountyServer's marker
+		b = newFakeBackend(testCounty)
+	}
 	srv, err := New(cfg, b)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return &testServer{srv: srv, b: b, reg: reg, logs: logs}
+	ts := &testServer{srv: srv, b: b, reg: reg, logs: logs}
+	if !cfg.ACLDisabled {
+		ts.token = ts.newToken(t, RoleAdmin, b.area)
+	}
+	return ts
+}
+
+// newToken puts a token of role and area into the fake and returns its
+// secret.
+func (ts *testServer) newToken(t testing.TB, role storage.Role, a area.Code, adjust ...func(*storage.Token)) string {
+	t.Helper()
+	tok, secret, err := newToken(role, a, "test "+string(role), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range adjust {
+		f(&tok)
+	}
+	if err := ts.b.ApplyACL(context.Background(), storage.ACLOp{Op: storage.ACLCreate, Token: tok}); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 // do sends one request to the handler and returns the recorded answer.
 func (ts *testServer) do(method, path, body string) *httptest.ResponseRecorder {
+	return ts.doAs(ts.token, method, path, body)
+}
+
+// doAs is do with the given token secret ("" sends none).
+func (ts *testServer) doAs(secret, method, path, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -133,4 +170,20 @@ func orgWith(id, community, field, raw string) string {
 func activityJSON(id, org, community string) string {
 	return fmt.Sprintf(`{"id":%q,"org":%q,"community":%q,"theme":"neighbour_watch","type":"讲座",`+
 		`"date":"2022-05-01","participants":40}`, id, org, community)
+}
+
+// newRequest is an httptest request with a JSON body (when not empty).
+func newRequest(method, path, body string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// serve sends req to the handler as is.
+func (ts *testServer) serve(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	ts.srv.Handler().ServeHTTP(rec, req)
+	return rec
 }

@@ -31,6 +31,9 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) error {
 		return problem(http.StatusNotFound, "area not served",
 			"area %s lies outside this node's area %s; ask a node whose area contains it", code, own)
 	}
+	if err := RequireArea(r, RoleViewer, code, "summary area"); err != nil {
+		return err
+	}
 	sum, err := s.b.Summary(code, year)
 	if err != nil {
 		return fmt.Errorf("summary of %s for %d: %w", code, year, err)
@@ -42,6 +45,9 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) error {
 // handleVerify answers POST /v1/verify with the store's VerifyReport; 200
 // whether or not it found problems.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) error {
+	if err := RequireArea(r, RoleViewer, s.b.Area(), "verify (reads the whole store) needs the node's area"); err != nil {
+		return err
+	}
 	rep, err := s.b.Verify(r.Context())
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)

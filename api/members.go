@@ -104,7 +104,13 @@ func (s *Server) membershipRoutes() {
 	s.handle("POST /v1/keyring/{op}", s.handleKeyringChange)
 }
 
-func (s *Server) membership() (MembershipBackend, error) {
+// membership returns the backend once the request's token has the admin
+// role: membership and keys are the federation administrators' (DESIGN
+// §7), reading the member list included.
+func (s *Server) membership(r *http.Request) (MembershipBackend, error) {
+	if err := RequireRole(r, RoleAdmin); err != nil {
+		return nil, err
+	}
 	mb, ok := s.b.(MembershipBackend)
 	if !ok {
 		return nil, problem(http.StatusNotImplemented, "not supported", "this server does not serve membership")
@@ -136,7 +142,7 @@ func membershipProblem(err error) error {
 // handleMembers answers GET /v1/members[?area=CODE][&level=L]: area keeps
 // the servers of that area and below, level those of one level.
 func (s *Server) handleMembers(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership()
+	mb, err := s.membership(r)
 	if err != nil {
 		return err
 	}
@@ -171,7 +177,7 @@ var levelNames = map[string]struct{}{"province": {}, "city": {}, "county": {}, "
 
 // handleJoin answers POST /v1/members/join {"addrs": [...]}.
 func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership()
+	mb, err := s.membership(r)
 	if err != nil {
 		return err
 	}
@@ -193,7 +199,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {
 // handleLeave answers POST /v1/members/leave: the server leaves the pool
 // gracefully, then stops.
 func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership()
+	mb, err := s.membership(r)
 	if err != nil {
 		return err
 	}
@@ -206,7 +212,7 @@ func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) error {
 
 // handleForceLeave answers POST /v1/members/force-leave/{name}.
 func (s *Server) handleForceLeave(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership()
+	mb, err := s.membership(r)
 	if err != nil {
 		return err
 	}
@@ -223,7 +229,7 @@ func (s *Server) handleForceLeave(w http.ResponseWriter, r *http.Request) error 
 
 // handleKeyring answers GET /v1/keyring.
 func (s *Server) handleKeyring(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership()
+	mb, err := s.membership(r)
 	if err != nil {
 		return err
 	}
@@ -238,7 +244,7 @@ func (s *Server) handleKeyring(w http.ResponseWriter, r *http.Request) error {
 // handleKeyringChange answers POST /v1/keyring/{install,use,remove}
 // {"key": BASE64}.
 func (s *Server) handleKeyringChange(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership()
+	mb, err := s.membership(r)
 	if err != nil {
 		return err
 	}

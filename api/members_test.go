@@ -46,6 +46,13 @@ func (m *memberBackend) KeyringChange(op, key string) (Keyring, error) {
 }
 
 func newMemberServer(t *testing.T) (*memberBackend, func(method, path, body string) *httptest.ResponseRecorder) {
+	mb, do, _ := newMemberServerWith(t)
+	return mb, do
+}
+
+// newMemberServerWith also returns a function sending a request with the
+// given token secret.
+func newMemberServerWith(t *testing.T) (*memberBackend, func(method, path, body string) *httptest.ResponseRecorder, func(secret, method, path string) int) {
 	ts := newTestServer(t)
 	mb := &memberBackend{fakeBackend: ts.b}
 	for _, m := range []struct {
@@ -58,11 +65,40 @@ func newMemberServer(t *testing.T) (*memberBackend, func(method, path, body stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mb, func(method, path, body string) *httptest.ResponseRecorder {
+	send := func(secret, method, path, body string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
 		rec := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(rec, req)
 		return rec
+	}
+	viewer := ts.newToken(t, RoleViewer, testStreet)
+	return mb, func(method, path, body string) *httptest.ResponseRecorder { return send(ts.token, method, path, body) },
+		func(secret, method, path string) int {
+			if secret == "viewer" {
+				secret = viewer
+			}
+			return send(secret, method, path, "").Code
+		}
+}
+
+// TestMembershipNeedsAdmin: every membership route refuses a viewer's
+// token (403) and a request without one (401), and changes nothing.
+func TestMembershipNeedsAdmin(t *testing.T) {
+	mb, _, as := newMemberServerWith(t)
+	for _, rt := range []struct{ method, path string }{
+		{"GET", "/v1/members"}, {"POST", "/v1/members/join"}, {"POST", "/v1/members/leave"},
+		{"POST", "/v1/members/force-leave/gone"}, {"GET", "/v1/keyring"}, {"POST", "/v1/keyring/use"},
+	} {
+		if code := as("viewer", rt.method, rt.path); code != http.StatusForbidden {
+			t.Errorf("%s %s as a viewer: %d, want 403", rt.method, rt.path, code)
+		}
+		if code := as("", rt.method, rt.path); code != http.StatusUnauthorized {
+			t.Errorf("%s %s without a token: %d, want 401", rt.method, rt.path, code)
+		}
+	}
+	if mb.left || len(mb.ops) != 0 || len(mb.joined) != 0 {
+		t.Errorf("refused requests reached the backend: left=%v ops=%v joined=%v", mb.left, mb.ops, mb.joined)
 	}
 }
 

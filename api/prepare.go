@@ -19,6 +19,9 @@ import (
 // is a *Problem: 400 when the body does not decode, 422 when the record
 // breaks a rule.
 func (s *Server) prepare(k registry.Kind, body []byte, pathID string) (registry.Record, []byte, error) {
+	if err := refuseAttribution(body); err != nil {
+		return nil, nil, err
+	}
 	rec, err := registry.Decode(k, body)
 	if err != nil {
 		return nil, nil, decodeProblem(err)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"fedsync/area"
 	"fedsync/registry"
 	"fedsync/storage"
 )
@@ -28,6 +29,9 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"` // the request path
 	Field    string `json:"field,omitempty"`    // JSON field or query parameter
 	Rule     string `json:"rule,omitempty"`     // what its value must satisfy
+	// Accessor and TokenArea name the token of a 401, 403 or 429.
+	Accessor  string    `json:"accessor,omitempty"`
+	TokenArea area.Code `json:"token_area,omitempty"`
 
 	retryAfter time.Duration // sent as Retry-After when positive
 	cause      error         // for Unwrap; not sent

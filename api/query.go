@@ -75,15 +75,16 @@ func (s *Server) yearParam(q url.Values) (int, error) {
 	return y, nil
 }
 
-// limitParam parses ?limit=, 0 (the store's default) when absent.
-func limitParam(q url.Values) (int, error) {
+// limitParam parses ?limit=, 0 (the store's default) when absent, at most
+// maxPage (Config.MaxPageSize).
+func limitParam(q url.Values, maxPage int) (int, error) {
 	raw := q.Get(paramLimit)
 	if raw == "" {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > storage.MaxPageSize {
-		return 0, badParam(paramLimit, "must be a whole number from 1 to "+strconv.Itoa(storage.MaxPageSize), raw)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, badParam(paramLimit, "must be a whole number from 1 to "+strconv.Itoa(maxPage)+" (the node's [limits] max_page_size)", raw)
 	}
 	return n, nil
 }
@@ -91,13 +92,13 @@ func limitParam(q url.Values) (int, error) {
 // listQuery builds the store query of GET /v1/records/{kind}: every
 // parameter other than area, limit and after must be a field of the kind
 // (registry.Fields) and appear once.
-func listQuery(k registry.Kind, q url.Values) (storage.ListQuery, error) {
+func listQuery(k registry.Kind, q url.Values, maxPage int) (storage.ListQuery, error) {
 	lq := storage.ListQuery{Kind: k, After: q.Get(paramAfter)}
 	var err error
 	if lq.Area, err = areaValue(paramArea, q.Get(paramArea)); err != nil {
 		return lq, err
 	}
-	if lq.Limit, err = limitParam(q); err != nil {
+	if lq.Limit, err = limitParam(q, maxPage); err != nil {
 		return lq, err
 	}
 	fields := registry.Fields(k)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,13 +34,19 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, mode storage.Mode, 
 	if err != nil {
 		return err
 	}
+	if err := RequireRole(r, RoleOperator); err != nil {
+		return err
+	}
 	rec, enc, err := s.prepare(k, body, pathID)
 	if err != nil {
 		s.metrics.wrote(string(k), resultInvalid)
 		return err
 	}
+	if err := s.checkWrite(r, k, rec.RecordID(), rec.Area()); err != nil {
+		return err
+	}
 	m := storage.Mutation{Op: storage.OpPut, Mode: mode, Kind: k, ID: rec.RecordID(), Body: enc}
-	res, err := s.writeOne(r.Context(), m)
+	res, err := s.writeOne(r, m)
 	if err != nil {
 		return err
 	}
@@ -61,7 +66,10 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m := storage.Mutation{Op: storage.OpDelete, Kind: k, ID: r.PathValue("id")}
-	if _, err := s.writeOne(r.Context(), m); err != nil {
+	if err := s.checkWrite(r, k, m.ID, ""); err != nil {
+		return err
+	}
+	if _, err := s.writeOne(r, m); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -83,6 +91,11 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("get %s %q: %w", k, id, err)
 	}
+	if s.narrowed(r) {
+		if err := s.checkRead(r, k, st); err != nil {
+			return err
+		}
+	}
 	writeJSON(w, r, http.StatusOK, st)
 	return nil
 }
@@ -93,8 +106,11 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := listQuery(k, r.URL.Query())
+	q, err := listQuery(k, r.URL.Query(), s.cfg.MaxPageSize)
 	if err != nil {
+		return err
+	}
+	if q.Area, err = s.readArea(r, q.Area, "list area"); err != nil {
 		return err
 	}
 	page, err := s.b.List(q)
@@ -123,10 +139,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	return body, nil
 }
 
-// writeOne applies one mutation as its own raft entry and counts it.
-func (s *Server) writeOne(ctx context.Context, m storage.Mutation) (storage.Result, error) {
+// writeOne applies one mutation, attributed to r's token, as its own raft
+// entry and counts it.
+func (s *Server) writeOne(r *http.Request, m storage.Mutation) (storage.Result, error) {
 	kind := string(m.Kind)
-	results, err := s.b.Write(ctx, []storage.Mutation{m})
+	results, err := s.write(r, []storage.Mutation{m})
 	if err != nil {
 		s.metrics.wrote(kind, resultUnavailable)
 		return storage.Result{}, s.unavailable(err)

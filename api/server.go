@@ -25,6 +25,8 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	mux     *http.ServeMux
+	acl     ACLBackend   // nil when the backend keeps no tokens
+	limiter *rateLimiter // per-token request rate
 	handler http.Handler
 	http    *http.Server
 
@@ -48,9 +50,14 @@ func New(cfg Config, b Backend) (*Server, error) {
 		return nil, fmt.Errorf("new api server: %w", err)
 	}
 	s := &Server{cfg: cfg, b: b, log: cfg.Logger.With("component", "api"), metrics: m}
+	s.acl, _ = b.(ACLBackend)
+	if s.acl == nil && !cfg.ACLDisabled {
+		return nil, errors.New("new api server: ACLs are enabled but the backend keeps no tokens")
+	}
+	s.limiter = newRateLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.Now)
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.handler = s.instrument(s.recoverPanics(s.unmatched(s.mux)))
+	s.handler = s.instrument(s.recoverPanics(s.forwardWrites(s.unmatched(s.mux))))
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           s.handler,
@@ -66,9 +73,9 @@ func New(cfg Config, b Backend) (*Server, error) {
 // routes registers every route of docs/CONTRACTS.md.
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{
+	s.mux.Handle("GET /metrics", s.metricsHandler(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
-	}))
+	})))
 	s.handle("GET /v1/status", s.handleStatus)
 	s.handle("GET /v1/areas/{code}/summary", s.handleSummary)
 	s.handle("POST /v1/records/{kind}", s.handleCreate)
@@ -80,6 +87,8 @@ func (s *Server) routes() {
 	s.handle("POST /v1/verify", s.handleVerify)
 	s.handle("GET /v1/sync/digests", s.handleDigests)
 	s.handle("GET /v1/sync/chain/{origin}/{seq}", s.handleChain)
+	s.aclRoutes()
+	s.operatorRoutes()
 	s.membershipRoutes()
 }
 
@@ -87,7 +96,32 @@ func (s *Server) routes() {
 // writing it; handle turns the error into a problem answer.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
+// handle registers an authenticated route: the request's token is
+// checked (401), its rate limited (429), and its Identity is in the
+// context for the handler's RequireRole and RequireArea checks.
 func (s *Server) handle(pattern string, h handlerFunc) {
+	s.handleOpen(pattern, func(w http.ResponseWriter, r *http.Request) error {
+		r, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		id, _ := IdentityOf(r)
+		if ok, wait := s.limiter.allow(id.Accessor); !ok {
+			return s.rateLimited(r, id, wait)
+		}
+		return h(w, r)
+	})
+}
+
+// Handle registers an authenticated route for another package (membership
+// and raft operator routes). h must check the role it needs with
+// RequireRole; errors it returns are answered as problems.
+func (s *Server) Handle(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+	s.handle(pattern, h)
+}
+
+// handleOpen registers a route that needs no token (ACL bootstrap).
+func (s *Server) handleOpen(pattern string, h handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)
 		if err == nil {
@@ -97,7 +131,30 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 		if p.Status >= 500 {
 			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
 		}
+		if p.Status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="fedsync"`)
+		}
 		writeProblem(w, r, p)
+	})
+}
+
+// metricsHandler requires a viewer token for GET /metrics unless
+// MetricsOpen.
+func (s *Server) metricsHandler(h http.Handler) http.Handler {
+	if s.cfg.MetricsOpen {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, err := s.authenticate(r)
+		if err != nil {
+			p := storeProblem(err)
+			if p.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="fedsync"`)
+			}
+			writeProblem(w, r, p)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -47,6 +47,9 @@ func (s *Server) handleDigests(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if err := RequireArea(r, RoleViewer, a, "digest area"); err != nil {
+		return err
+	}
 	ds, err := sb.Digests(a)
 	if err != nil {
 		return fmt.Errorf("digests of %s: %w", a, err)
@@ -71,6 +74,9 @@ func (s *Server) handleChain(w http.ResponseWriter, r *http.Request) error {
 	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 	if err != nil || seq == 0 {
 		return badParam("seq", "must be a positive integer", r.PathValue("seq"))
+	}
+	if err := RequireArea(r, RoleViewer, origin, "chain origin"); err != nil {
+		return err
 	}
 	c, err := sb.ChainAt(origin, seq)
 	if err != nil {

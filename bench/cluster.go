@@ -70,6 +70,7 @@ func (c *cluster) member(code area.Code, syncAddr string, parent []string) *memb
 	cfg.HTTPAddr, cfg.RaftAddr, cfg.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", syncAddr
 	cfg.Parent = parent
 	cfg.UnsafeNoSync = c.noSync
+	cfg.ACL.MetricsWithoutToken = true // the bench scrapes /metrics as Prometheus would
 	return &member{code: code, cfg: cfg}
 }
 

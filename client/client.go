@@ -40,6 +40,7 @@ type Client struct {
 	base  *url.URL     // scheme://host:port, no path
 	hc    *http.Client // never nil
 	agent string       // User-Agent header
+	token string       // API token secret; "" sends none
 }
 
 // Option configures a Client.
@@ -155,6 +156,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, q url.Valu
 	}
 	req.Header.Set("Accept", "application/json, application/problem+json")
 	req.Header.Set("User-Agent", c.agent)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

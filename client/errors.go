@@ -39,6 +39,8 @@ type APIError struct {
 	Detail string `json:"detail,omitempty"`
 	Field  string `json:"field,omitempty"` // JSON field name, e.g. "community"
 	Rule   string `json:"rule,omitempty"`  // what the field's value must satisfy
+	// Accessor names the token of a 401, 403 or 429 answer.
+	Accessor string `json:"accessor,omitempty"`
 }
 
 // Error reads "400 invalid record: community: must be ...". The detail is

@@ -54,6 +54,7 @@ func benchMuts(b testing.TB, orgs []registry.Org) []storage.Mutation {
 
 func quietNode(b *testing.B, dir string) *Node {
 	cfg := testConfig(dir)
+	cfg.Limits.RatePerSecond = 0 // no rate limit: the benchmark measures the write path
 	n, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
@@ -177,12 +178,16 @@ func BenchmarkSummary(b *testing.B) {
 func BenchmarkAPICreate(b *testing.B) {
 	n := quietNode(b, b.TempDir())
 	defer n.Stop()
+	secret := bootstrapToken(b, n)
 	url := "http://" + n.HTTPAddr() + "/v1/records/org"
 	i := 0
 	for b.Loop() {
 		body, _ := json.Marshal(benchOrg(i))
 		i++
-		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,8 @@ import (
 
 	"fedsync/area"
 	"fedsync/federation"
+	"fedsync/sync/link"
+	"fedsync/sync/proto"
 )
 
 // bypass is the upward sender's view of its parent area through gossip
@@ -173,34 +175,65 @@ func syncServers(ms []federation.Member) []federation.Member {
 	return append(lead, rest...)
 }
 
-// dialUpstream is the sender's DialConn: it resolves the targets afresh on
-// every dial (so a new parent leader, a returned parent or a bypass is
-// followed without operator action) and returns the first connection
-// made.
-func (n *Node) dialUpstream(ctx context.Context) (net.Conn, error) {
+// upstreamDialer is the sender's proto.Dialer with gossip on. It
+// resolves the targets afresh on every Dial (so a new parent leader, a
+// returned parent or a bypass is followed without operator action), then
+// tries them in order, each with the whole handshake: a follower's refusal
+// (ErrNotLeader) moves on to the next target, and a leader hint in the
+// refusal is followed once, as parentDialer does.
+type upstreamDialer struct{ n *Node }
+
+var _ proto.Dialer = (*upstreamDialer)(nil)
+
+// Dial implements proto.Dialer.
+func (d *upstreamDialer) Dial(ctx context.Context, h proto.Hello) (proto.Session, error) {
+	n := d.n
 	targets := n.upstreamTargets(time.Now())
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("no upstream known: no live server of parent area %s in gossip and no configured parent", n.cfg.Area.Parent())
 	}
+	tried := map[string]bool{}
+	hinted := false
 	var errs []error
-	for _, t := range targets {
-		d := net.Dialer{Timeout: 5 * time.Second}
-		conn, err := d.DialContext(ctx, "tcp", t.addr)
-		if err != nil {
-			errs = append(errs, err)
-			if ctx.Err() != nil {
-				break
-			}
+	for i := 0; i < len(targets); i++ {
+		t := targets[i]
+		if tried[t.addr] {
 			continue
 		}
-		if t.bypass {
-			g := n.gossip.Load()
-			n.log.Warn("parent area has no live server; bypassing to an ancestor", "parent", n.cfg.Area.Parent(), "ancestor", t.area, "addr", t.addr)
-			return g.bypass.track(conn, t.area), nil
+		tried[t.addr] = true
+		sess, err := n.dialTarget(ctx, t, h)
+		if err == nil {
+			return sess, nil
 		}
-		return conn, nil
+		errs = append(errs, fmt.Errorf("%s: %w", t.addr, err))
+		if hint := proto.LeaderHint(err.Error()); hint != "" && !hinted && !tried[hint] {
+			hinted = true
+			next := upstreamTarget{addr: hint, area: t.area, bypass: t.bypass}
+			targets = append(targets[:i+1], append([]upstreamTarget{next}, targets[i+1:]...)...)
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return nil, fmt.Errorf("dial %d upstream addresses: %w", len(targets), errors.Join(errs...))
+	return nil, fmt.Errorf("dial %d upstream addresses: %w", len(tried), errors.Join(errs...))
+}
+
+// dialTarget opens one link; a link to an ancestor is tracked so that the
+// parent's return closes it.
+func (n *Node) dialTarget(ctx context.Context, t upstreamTarget, h proto.Hello) (proto.Session, error) {
+	ld := &link.Dialer{DialConn: func(ctx context.Context) (net.Conn, error) {
+		nd := net.Dialer{Timeout: 5 * time.Second}
+		conn, err := nd.DialContext(ctx, "tcp", t.addr)
+		if err != nil || !t.bypass {
+			return conn, err
+		}
+		return n.gossip.Load().bypass.track(conn, t.area), nil
+	}}
+	sess, err := ld.Dial(ctx, h)
+	if err == nil && t.bypass {
+		n.log.Warn("parent area has no live server; bypassing to an ancestor", "parent", n.cfg.Area.Parent(), "ancestor", t.area, "addr", t.addr)
+	}
+	return sess, err
 }
 
 // Bypassing returns the ancestor area the upward sender bypasses the parent

@@ -70,7 +70,12 @@ type Config struct {
 	// UnsafeNoSync turns off fsync of the store and raft log. Loses data
 	// on power failure; for benchmarks and tests only.
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
-	// Gossip is the [gossip] section: membership, discovery, bypass.
+	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
+	ACL    ACLConfig    `toml:"acl"`
+	Limits LimitsConfig `toml:"limits"`
+	// Raft: advertise addresses and how a group of several servers forms (raftconfig.go).
+	Raft RaftConfig `toml:"raft"`
+	// Gossip is the [gossip] section: membership, discovery, bypass (gossipconfig.go).
 	Gossip GossipConfig `toml:"gossip"`
 }
 
@@ -107,6 +112,8 @@ func DefaultConfig() Config {
 		SnapshotInterval:  Duration{2 * time.Minute},
 		SnapshotThreshold: 8192,
 		LogLevel:          "info",
+		ACL:               DefaultACLConfig(),
+		Limits:            DefaultLimitsConfig(),
 		Gossip:            DefaultGossipConfig(),
 	}
 }
@@ -190,8 +197,14 @@ func (c Config) Validate() error {
 	if c.Retention.Duration < 0 || c.RetentionInterval.Duration <= 0 {
 		errs = append(errs, errors.New("retention: must not be negative, and retention_interval must be positive"))
 	}
+	if err := c.Raft.validate(c); err != nil {
+		errs = append(errs, err)
+	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
+	}
+	if err := c.Limits.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Gossip.validate(); err != nil {
 		errs = append(errs, err)

@@ -44,6 +44,10 @@ func (f *fsm) Apply(l *raft.Log) any {
 			return f.applyState(l.Index, l.Data)
 		case cmdPrune:
 			return f.applyPrune(l.Index, l.Data)
+		case cmdACL:
+			return f.applyACL(l.Index, l.Data)
+		case cmdAddrBook:
+			return f.applyAddrBook(l.Index, l.Data)
 		}
 	}
 	c, err := decodeCommandAny(l.Data)

@@ -154,16 +154,27 @@ func (n *Node) poolConfig(gc GossipConfig, group federation.GroupID) (federation
 	}
 	fc.Meta = federation.Meta{
 		Name: n.cfg.Name, Area: n.cfg.Area, Level: n.cfg.Area.Level(),
-		APIAddr: advertised(n.HTTPAddr(), gc), SyncAddr: advertised(n.SyncAddr(), gc),
-		RaftAddr: advertised(n.raftAddr(), gc), RaftRole: roleOf(n.raft.State()),
+		APIAddr:  first(n.cfg.Raft.HTTPAdvertise, gossipAdvertised(n.HTTPAddr(), gc)),
+		SyncAddr: first(n.cfg.Raft.SyncAdvertise, gossipAdvertised(n.SyncAddr(), gc)),
+		RaftAddr: first(n.cfg.Raft.Advertise, gossipAdvertised(n.raftAddr(), gc)), RaftRole: roleOf(n.raft.State()),
 		Version: metaVersion(), Group: group,
 	}
 	return fc, nil
 }
 
-// advertised replaces an unspecified host (0.0.0.0, ::) in a bound address
+// first returns the first non-empty string.
+func first(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// gossipAdvertised replaces an unspecified host (0.0.0.0, ::) in a bound address
 // with the gossip advertise or bind IP, so that other servers can dial it.
-func advertised(addr string, gc GossipConfig) string {
+func gossipAdvertised(addr string, gc GossipConfig) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return addr // "" for a street's sync address

@@ -61,8 +61,8 @@ func newKey(t *testing.T) string {
 
 func gossipAddr(n *Node) string { return n.Gossip().LocalAddr() }
 
-// waitFor polls cond until it holds, failing after 30 s with what().
-func waitFor(t *testing.T, what func() string, cond func() bool) {
+// waitUntil polls cond until it holds, failing after 30 s with what().
+func waitUntil(t *testing.T, what func() string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -103,7 +103,7 @@ func TestGossipDiscoversParent(t *testing.T) {
 	if st := street.SyncStatus(); st.Peer != "county" || st.Parent != testCounty {
 		t.Fatalf("street's upstream: %+v, want the county", st)
 	}
-	waitFor(t, func() string { ms, _ := city.Members(); return fmt.Sprintf("city's members: %+v", ms) }, func() bool {
+	waitUntil(t, func() string { ms, _ := city.Members(); return fmt.Sprintf("city's members: %+v", ms) }, func() bool {
 		ms, _ := city.Members()
 		if len(ms) != 3 {
 			return false
@@ -133,7 +133,7 @@ func TestGossipRefusals(t *testing.T) {
 	key := newKey(t)
 	county := startNode(t, gossipTestConfig(t, testCounty, "county", keyringFile(t, key)))
 	street := startNode(t, gossipTestConfig(t, testStreet, "street", keyringFile(t, key), gossipAddr(county)))
-	waitFor(t, func() string { return "street not alive on the county" }, func() bool { return memberStatus(county, "street") == "alive" })
+	waitUntil(t, func() string { return "street not alive on the county" }, func() bool { return memberStatus(county, "street") == "alive" })
 
 	try := func(cfg Config) error {
 		n, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -179,7 +179,7 @@ type streetWriter struct {
 	errors atomic.Int64
 }
 
-func startWriter(t *testing.T, n *Node, base int) *streetWriter {
+func startStreetWriter(t *testing.T, n *Node, base int) *streetWriter {
 	w := &streetWriter{n: n, comms: area.Children(n.cfg.Area), stop: make(chan struct{})}
 	w.next.Store(int64(base))
 	w.done.Go(func() {
@@ -218,7 +218,7 @@ func TestBypassAndCatchUp(t *testing.T) {
 	}
 	var writers []*streetWriter
 	for i, s := range streets {
-		writers = append(writers, startWriter(t, s, i*1_000_000))
+		writers = append(writers, startStreetWriter(t, s, i*1_000_000))
 	}
 	time.Sleep(300 * time.Millisecond)
 
@@ -226,12 +226,12 @@ func TestBypassAndCatchUp(t *testing.T) {
 	ccfg.Gossip.BindAddr = gossipAddr(county) // restart on the same gossip address
 	county.Stop()
 	for _, s := range streets {
-		waitFor(t, func() string { return s.cfg.Name + " never bypassed to the city: " + statusString(s) }, func() bool {
+		waitUntil(t, func() string { return s.cfg.Name + " never bypassed to the city: " + statusString(s) }, func() bool {
 			st := s.SyncStatus()
 			return st.Connected && st.Parent == testCity && s.Bypassing() == testCity
 		})
 	}
-	waitFor(t, func() string { return "city never reported the county dead" }, func() bool { return memberStatus(city, "county") == "dead" })
+	waitUntil(t, func() string { return "city never reported the county dead" }, func() bool { return memberStatus(city, "county") == "dead" })
 	time.Sleep(300 * time.Millisecond)
 	for _, w := range writers {
 		w.halt()
@@ -252,16 +252,16 @@ func TestBypassAndCatchUp(t *testing.T) {
 	// Restart the county: the streets return to it and it catches up.
 	writers = writers[:0]
 	for i, s := range streets {
-		writers = append(writers, startWriter(t, s, i*1_000_000+500_000))
+		writers = append(writers, startStreetWriter(t, s, i*1_000_000+500_000))
 	}
 	county = startNode(t, ccfg)
 	for _, s := range streets {
-		waitFor(t, func() string { return s.cfg.Name + " never went back to the county: " + statusString(s) }, func() bool {
+		waitUntil(t, func() string { return s.cfg.Name + " never went back to the county: " + statusString(s) }, func() bool {
 			st := s.SyncStatus()
 			return st.Connected && st.Parent == testCounty && s.Bypassing() == ""
 		})
 	}
-	waitFor(t, func() string { return "city never saw the county alive again" }, func() bool { return memberStatus(city, "county") == "alive" })
+	waitUntil(t, func() string { return "city never saw the county alive again" }, func() bool { return memberStatus(city, "county") == "alive" })
 	time.Sleep(300 * time.Millisecond)
 	for _, w := range writers {
 		w.halt()
@@ -312,8 +312,8 @@ func TestKeyRotationWhileReplicating(t *testing.T) {
 	county := startNode(t, gossipTestConfig(t, testCounty, "county", keyringFile(t, oldKey)))
 	street := startNode(t, gossipTestConfig(t, testStreet, "street", keyringFile(t, oldKey), gossipAddr(county)))
 	nodes := []*Node{county, street}
-	waitFor(t, func() string { return "street never alive on the county" }, func() bool { return memberStatus(county, "street") == "alive" })
-	w := startWriter(t, street, 0)
+	waitUntil(t, func() string { return "street never alive on the county" }, func() bool { return memberStatus(county, "street") == "alive" })
+	w := startStreetWriter(t, street, 0)
 	var dead atomic.Bool
 	stopWatch := make(chan struct{})
 	var watch sync.WaitGroup
@@ -373,12 +373,12 @@ func TestDeadAndRejoin(t *testing.T) {
 	county := startNode(t, gossipTestConfig(t, testCounty, "county", ""))
 	scfg := gossipTestConfig(t, testStreet, "street", "", gossipAddr(county))
 	street := startNode(t, scfg)
-	waitFor(t, func() string { return "street never alive" }, func() bool { return memberStatus(county, "street") == "alive" })
+	waitUntil(t, func() string { return "street never alive" }, func() bool { return memberStatus(county, "street") == "alive" })
 	scfg.Gossip.BindAddr = gossipAddr(street)
 	street.Stop()
-	waitFor(t, func() string { return "killed street not dead: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "dead" })
+	waitUntil(t, func() string { return "killed street not dead: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "dead" })
 	street = startNode(t, scfg)
-	waitFor(t, func() string { return "restarted street not alive: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "alive" })
+	waitUntil(t, func() string { return "restarted street not alive: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "alive" })
 	if err := county.ForceLeave("street"); !errors.Is(err, api.ErrMemberRefused) {
 		t.Fatalf("force-leave of an alive member: %v, want refused", err)
 	}
@@ -390,5 +390,5 @@ func TestDeadAndRejoin(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Done not closed after Leave")
 	}
-	waitFor(t, func() string { return "left street: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "left" })
+	waitUntil(t, func() string { return "left street: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "left" })
 }

@@ -62,9 +62,12 @@ type Node struct {
 	up         *sender.Sender // the upward sender; nil when the node has no parent
 	syncLn     net.Listener
 	metrics    *syncMetrics
+	aclm       *aclMetrics
 	linkSeen   sync.Map // child sender area.Code → Unix ns of its last hello, batch or ping
 	syncLimits wire.Limits
 	gossip     gossipHolder // gossip membership and bypass (gossip.go)
+
+	grp raftGroup // this server's place in a group of several (raftgroup.go)
 
 	closers  []func() error // in order of construction; Stop runs them in reverse
 	stopOnce sync.Once
@@ -85,7 +88,7 @@ func New(cfg Config, logger *slog.Logger) (*Node, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Node{cfg: cfg, log: logger.With("server", cfg.Name), metrics: newSyncMetrics(), syncLimits: wire.DefaultLimits()}, nil
+	return &Node{cfg: cfg, log: logger.With("server", cfg.Name), metrics: newSyncMetrics(), aclm: newACLMetrics(), syncLimits: cfg.Limits.wire()}, nil
 }
 
 // Start opens the store and raft, waits for a leader, seeds the street's
@@ -121,18 +124,16 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.setupRaft(); err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := n.waitLeader(wctx); err != nil {
-		return err
-	}
-	if err := n.seed(ctx); err != nil {
+	if err := n.awaitGroup(ctx); err != nil {
 		return err
 	}
 	if err := n.startSync(); err != nil {
 		return err
 	}
 	if err := n.serveHTTP(); err != nil {
+		return err
+	}
+	if err := n.startLeaderDuties(); err != nil {
 		return err
 	}
 	return n.startGossip(ctx)
@@ -143,10 +144,12 @@ func (n *Node) serveHTTP() error {
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.reg.MustRegister(newNodeCollector(n))
 	n.metrics.register(n.reg)
+	n.reg.MustRegister(n.aclm.auditRefused)
 	n.reg.MustRegister(newSenderCollector(n))
 	acfg := api.DefaultConfig()
 	acfg.Logger = n.log
 	acfg.Registry, acfg.Gatherer = n.reg, n.reg
+	acfg = n.aclAPIConfig(acfg)
 	srv, err := api.New(acfg, n)
 	if err != nil {
 		return err
@@ -295,5 +298,6 @@ func (n *Node) Status() api.Status {
 	st.StaleAfter = n.cfg.StaleAfter.String()
 	st.Upstream = n.SyncStatus()
 	st.SyncAddr = n.SyncAddr()
+	st.Raft = n.raftInfo()
 	return st
 }

@@ -16,8 +16,8 @@ import (
 
 // setupRaft opens the raft log, snapshots and transport in the data dir
 // and starts raft. A fresh server with Bootstrap set bootstraps a one-voter
-// group of itself, so a single-server node takes the same write path as a
-// five-server one.
+// group of itself (or the static group of raft.peers), so a single-server
+// node takes the same write path as a five-server one; see raftgroup.go.
 func (n *Node) setupRaft() error {
 	logs, err := raftstore.Open(filepath.Join(n.cfg.DataDir, "raft.db"), raftstore.Options{NoSync: n.cfg.UnsafeNoSync})
 	if errors.Is(err, raftstore.ErrLocked) {
@@ -35,7 +35,13 @@ func (n *Node) setupRaft() error {
 	if err != nil {
 		return fmt.Errorf("raft_addr %s: %w", n.cfg.RaftAddr, err)
 	}
-	trans := raft.NewNetworkTransportWithLogger(&tcpLayer{ln: ln}, 3, 10*time.Second, newHCLogger(n.log, "raft-net"))
+	layer, err := advertised(&tcpLayer{ln: ln}, n.cfg.Raft.Advertise)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	n.grp.advertise = layer.Addr().String()
+	trans := raft.NewNetworkTransportWithLogger(layer, 3, 10*time.Second, newHCLogger(n.log, "raft-net"))
 	n.closers = append(n.closers, trans.Close)
 
 	rc := raft.DefaultConfig()
@@ -50,23 +56,15 @@ func (n *Node) setupRaft() error {
 	if err := raft.ValidateConfig(rc); err != nil {
 		return fmt.Errorf("raft config: %w", err)
 	}
-	if n.cfg.Bootstrap {
-		has, err := raft.HasExistingState(logs, logs, snaps)
-		if err != nil {
-			return fmt.Errorf("raft state: %w", err)
-		}
-		if !has {
-			conf := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: trans.LocalAddr()}}}
-			if err := raft.BootstrapCluster(rc, logs, logs, snaps, trans, conf); err != nil {
-				return fmt.Errorf("bootstrap raft: %w", err)
-			}
-		}
+	if err := n.bootstrap(rc, logs, snaps, trans); err != nil {
+		return err
 	}
 	r, err := raft.NewRaft(rc, n.fsm, logs, logs, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
 	n.raft = r
+	n.observeRaft()
 	n.closers = append(n.closers, func() error { return r.Shutdown().Error() })
 	return nil
 }

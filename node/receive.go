@@ -33,7 +33,7 @@ func (n *Node) Welcome(_ context.Context, h proto.Hello) (proto.Welcome, error) 
 	case !h.Sender.Valid() || h.Sender == n.cfg.Area || !n.cfg.Area.Contains(h.Sender):
 		return w, fmt.Errorf("sender %s is not below this node's area %s: %w", h.Sender, n.cfg.Area, storage.ErrJurisdiction)
 	case n.raft == nil || n.raft.State() != raft.Leader:
-		return w, ErrNotLeader
+		return w, n.notLeader()
 	}
 	wms, err := n.store.Watermarks()
 	if err != nil {
@@ -63,7 +63,7 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 		return func() proto.Ack { return ack }
 	}
 	if n.raft == nil || n.raft.State() != raft.Leader {
-		return refused(ErrNotLeader)
+		return refused(n.notLeader())
 	}
 	if wire.IsState(data) {
 		from, _, err := wire.DecodeState(data, n.syncLimits)
@@ -107,6 +107,7 @@ func (n *Node) submit(typ byte, sender area.Code, data []byte) func() proto.Ack 
 			return proto.Ack{Error: res.err.Error()}
 		}
 		n.metrics.applySeconds.Observe(time.Since(start).Seconds())
+		n.countAuditRefusals(string(sender), res.results)
 		n.notifySender()
 		return ackOf(res.results)
 	}

@@ -28,9 +28,9 @@ func (n *Node) setupSender() error {
 	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
 	scfg.Source = n.store
 	scfg.KeepAlive = n.cfg.KeepAlive.Duration
-	scfg.Dialer = &link.Dialer{DialConn: link.TCPDialer(n.cfg.Parent, 5*time.Second)}
+	scfg.Dialer = newParentDialer(n.cfg.Parent, 5*time.Second)
 	if n.cfg.Gossip.Enabled {
-		scfg.Dialer = &link.Dialer{DialConn: n.dialUpstream} // gossip discovery and bypass (bypass.go)
+		scfg.Dialer = &upstreamDialer{n: n} // gossip discovery and bypass (bypass.go)
 	}
 	scfg.Logger = n.log
 	s, err := sender.New(scfg)

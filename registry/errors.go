@@ -8,6 +8,15 @@ import (
 // ErrUnknownKind is returned when a kind name is not one of Kinds.
 var ErrUnknownKind = errors.New("unknown record kind")
 
+// ErrRedaction is returned (with a *FieldError naming the field) when a
+// body that left its origin states no known redaction policy, or holds a
+// PII value in a form its policy does not send.
+var ErrRedaction = errors.New("breaks the redaction policy")
+
+// ErrNoHashKey is returned by Redactor.Redact when a value must be sent as
+// a keyed hash and the redactor has no key.
+var ErrNoHashKey = errors.New("no hash key is configured for personal data")
+
 // FieldError reports a record field that breaks a rule. The HTTP API turns
 // it into a problem+json body naming the field; importers report it with the
 // row number.

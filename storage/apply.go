@@ -71,11 +71,17 @@ func (s *Store) ApplyLocal(raftIndex uint64, t int64, muts []Mutation) ([]Result
 		st := s.newTxState(tx)
 		results = make([]Result, len(muts))
 		for i, m := range muts {
+			if m.Kind == KindAudit {
+				continue // auditLocal writes it, after the others
+			}
 			r, err := st.local(t, m)
 			if err != nil {
 				return err
 			}
 			results[i] = r
+		}
+		if err := st.auditLocal(t, muts, results); err != nil {
+			return err
 		}
 		if err := st.flush(s.opts.Now().UnixNano()); err != nil {
 			return err
@@ -99,6 +105,7 @@ func (st *txState) local(t int64, m Mutation) (Result, error) {
 	}
 	e := Entry{Origin: origin, Time: t, Kind: m.Kind, ID: m.ID, Op: m.Op}
 	var rec registry.Record
+	var full []byte // the record as stored; e.Body is its redacted form
 	switch m.Op {
 	case OpPut:
 		var body []byte
@@ -115,7 +122,10 @@ func (st *txState) local(t int64, m Mutation) (Result, error) {
 		if old == nil && m.Mode == ModeUpdate {
 			return Result{Err: fmt.Errorf("%s %q: %w", m.Kind, m.ID, ErrNotFound)}, nil
 		}
-		e.Body = body
+		full = body
+		if e.Body, err = st.s.opts.Redactor.Redact(rec); err != nil {
+			return Result{Err: fmt.Errorf("%s %q: %w", m.Kind, m.ID, err)}, nil
+		}
 	case OpDelete:
 		if old == nil {
 			return Result{Err: fmt.Errorf("%s %q: %w", m.Kind, m.ID, ErrNotFound)}, nil
@@ -129,10 +139,10 @@ func (st *txState) local(t int64, m Mutation) (Result, error) {
 	}
 	e.Seq = w.Seq + 1
 	e.Chain = ChainNext(w.Chain, e)
-	if err := st.write(e, old, rec); err != nil {
+	if err := st.write(e, full, old, rec); err != nil {
 		return Result{}, err
 	}
-	return Result{Seq: e.Seq, Body: e.Body, Created: m.Op == OpPut && old == nil}, nil
+	return Result{Seq: e.Seq, Body: full, Created: m.Op == OpPut && old == nil}, nil
 }
 
 // checkPut decodes and validates a put against the origin and stored state,
@@ -193,7 +203,7 @@ func (st *txState) loadRecord(k registry.Kind, key []byte) (registry.Record, []b
 		return nil, nil, err
 	}
 	body = bytes.Clone(body)
-	rec, err := registry.Decode(k, body)
+	rec, err := decodeStored(k, body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("stored %s %q: %w: %w", k, key, ErrCorrupt, err)
 	}
@@ -201,16 +211,20 @@ func (st *txState) loadRecord(k registry.Kind, key []byte) (registry.Record, []b
 }
 
 // write applies entry e: record, log, watermark and rollups, in st's tx.
-// old is the record it replaces (nil when none), rec the new one (nil for
-// a delete).
-func (st *txState) write(e Entry, old, rec registry.Record) error {
+// body is the record's body to store (at the origin the full record, whose
+// redacted form is e.Body; elsewhere e.Body). old is the record it replaces
+// (nil when none), rec the new one (nil for a delete).
+func (st *txState) write(e Entry, body []byte, old, rec registry.Record) error {
 	key := recKey(e.Kind, e.Origin, e.ID)
 	recs := st.tx.Bucket(bucketRec)
 	var err error
-	if e.Op == OpDelete {
+	switch {
+	case e.Kind == KindAudit:
+		err = putAudit(st.tx, e)
+	case e.Op == OpDelete:
 		err = recs.Delete(key)
-	} else {
-		err = recs.Put(key, encodeEnvelope(e.Seq, e.Time, e.Body))
+	default:
+		err = recs.Put(key, encodeEnvelope(e.Seq, e.Time, body))
 	}
 	if err != nil {
 		return err

@@ -26,8 +26,11 @@ type OriginDigest struct {
 // Digests returns the digest of every origin inside a (all origins when a
 // is ""), in one read transaction. The record digest is SHA-256 over, for
 // each kind in registry.Kinds order and each record in id order: kind, id
-// and body, each as uvarint length and bytes. It reads every record of those
-// origins.
+// and body, each as uvarint length and bytes, where body is the form the
+// origin's log holds: the redacted form of the store's own records, the
+// stored body of every other origin's (already redacted). So an origin and
+// each of its ancestors compute the same digest. It reads every record of
+// those origins.
 func (s *Store) Digests(a area.Code) ([]OriginDigest, error) {
 	var out []OriginDigest
 	err := s.view(func(tx *bolt.Tx) error {
@@ -41,9 +44,9 @@ func (s *Store) Digests(a area.Code) ([]OriginDigest, error) {
 				return err
 			}
 			d := OriginDigest{Origin: origin, Seq: w.Seq, Head: hex.EncodeToString(w.Chain[:])}
-			d.Records, d.Digest = recordDigest(tx, origin)
+			d.Records, d.Digest, err = s.recordDigest(tx, origin)
 			out = append(out, d)
-			return nil
+			return err
 		})
 	})
 	if err != nil {
@@ -52,7 +55,7 @@ func (s *Store) Digests(a area.Code) ([]OriginDigest, error) {
 	return out, nil
 }
 
-func recordDigest(tx *bolt.Tx, origin area.Code) (int64, string) {
+func (s *Store) recordDigest(tx *bolt.Tx, origin area.Code) (int64, string, error) {
 	h := sha256.New()
 	var n int64
 	var buf [binary.MaxVarintLen64]byte
@@ -69,13 +72,18 @@ func recordDigest(tx *bolt.Tx, origin area.Code) (int64, string) {
 			if err != nil {
 				continue
 			}
+			if origin == s.area {
+				if body, err = s.sentBody(k, body); err != nil {
+					return 0, "", fmt.Errorf("digest of %s: %s %q: %w", origin, k, id, err)
+				}
+			}
 			n++
 			write([]byte(k))
 			write([]byte(id))
 			write(body)
 		}
 	}
-	return n, hex.EncodeToString(h.Sum(nil))
+	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // ChainAt returns the chain hash of origin's entry seq; ErrNotFound when

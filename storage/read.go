@@ -105,7 +105,7 @@ func matches(q ListQuery, body []byte) (bool, error) {
 		return false, fmt.Errorf("list: stored body: %w", ErrCorrupt)
 	}
 	if q.Area.Level() == area.LevelCommunity {
-		rec, err := registry.Decode(q.Kind, body)
+		rec, err := decodeStored(q.Kind, body)
 		if err != nil || !q.Area.Contains(rec.Area()) {
 			return false, nil
 		}

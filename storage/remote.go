@@ -147,7 +147,7 @@ func (st *txState) remote(sender area.Code, r RemoteRange) (RangeResult, error) 
 		if err != nil {
 			return res, err
 		}
-		if err := st.write(e, old, recs[i]); err != nil {
+		if err := st.write(e, e.Body, old, recs[i]); err != nil {
 			return res, err
 		}
 	}
@@ -177,7 +177,8 @@ func (st *txState) checkRemoteOrigin(sender area.Code, r RemoteRange) error {
 
 // checkRemoteEntries checks the chain and every record of entries that
 // continue a watermark with chain prev, returning the decoded records (nil
-// for deletes).
+// for deletes). Every body must be in the redacted form its origin's
+// policy sends (registry.ValidateRedacted).
 func (st *txState) checkRemoteEntries(prev [32]byte, entries []Entry) ([]registry.Record, error) {
 	recs := make([]registry.Record, len(entries))
 	for i, e := range entries {
@@ -185,6 +186,12 @@ func (st *txState) checkRemoteEntries(prev [32]byte, entries []Entry) ([]registr
 			return nil, fmt.Errorf("origin %s seq %d: %w", e.Origin, e.Seq, ErrChain)
 		}
 		prev = e.Chain
+		if e.Kind == KindAudit {
+			if err := checkAuditEntry(e); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := Owns(e.Origin.Level(), e.Kind); err != nil {
 			return nil, fmt.Errorf("origin %s seq %d: %w: %w", e.Origin, e.Seq, ErrJurisdiction, err)
 		}
@@ -194,10 +201,7 @@ func (st *txState) checkRemoteEntries(prev [32]byte, entries []Entry) ([]registr
 		if e.Op != OpPut {
 			return nil, fmt.Errorf("origin %s seq %d: op %d: %w", e.Origin, e.Seq, e.Op, ErrRange)
 		}
-		rec, err := registry.Decode(e.Kind, e.Body)
-		if err == nil {
-			err = rec.Validate()
-		}
+		rec, err := registry.ValidateRedacted(e.Kind, e.Body)
 		if err != nil {
 			return nil, fmt.Errorf("origin %s seq %d: %w", e.Origin, e.Seq, err)
 		}

@@ -24,6 +24,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"fedsync/area"
+	"fedsync/registry"
 )
 
 // Options configure Open.
@@ -35,6 +36,11 @@ type Options struct {
 	NoSync bool
 	// Now returns the local time (watermarks' heard-from). Default time.Now.
 	Now func() time.Time
+	// Redactor turns the store's own records into the bodies its log
+	// holds and its parent receives (storage/redact.go). Default: the
+	// default policy without a hash key, which refuses records holding
+	// personal data to hash.
+	Redactor *registry.Redactor
 }
 
 // Store is one server's bbolt store. It is safe for concurrent use.
@@ -55,6 +61,9 @@ func Open(path string, nodeArea area.Code, opts Options) (*Store, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Redactor == nil {
+		opts.Redactor = defaultRedactor()
 	}
 	s := &Store{path: path, opts: opts, area: nodeArea}
 	if err := s.open(); err != nil {

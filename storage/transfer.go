@@ -101,7 +101,8 @@ type OriginState struct {
 	Records []Stored
 }
 
-// State reads origin's records and watermark in one transaction.
+// State reads origin's records and watermark in one transaction. The
+// store's own records are returned in the redacted form its log holds.
 func (s *Store) State(origin area.Code) (*OriginState, error) {
 	st := &OriginState{Origin: origin}
 	err := s.view(func(tx *bolt.Tx) error {
@@ -122,6 +123,11 @@ func (s *Store) State(origin area.Code) (*OriginState, error) {
 				rec, err := storedFrom(k, origin, id, v)
 				if err != nil {
 					return err
+				}
+				if origin == s.area {
+					if rec.Body, err = s.sentBody(k, rec.Body); err != nil {
+						return fmt.Errorf("state of %s: %s %q: %w", origin, k, id, err)
+					}
 				}
 				st.Records = append(st.Records, rec)
 			}
@@ -205,10 +211,7 @@ func checkState(st *OriginState) ([]registry.Record, error) {
 		if err := Owns(st.Origin.Level(), r.Kind); err != nil {
 			return nil, fmt.Errorf("state of %s: %w: %w", st.Origin, ErrJurisdiction, err)
 		}
-		rec, err := registry.Decode(r.Kind, r.Body)
-		if err == nil {
-			err = rec.Validate()
-		}
+		rec, err := registry.ValidateRedacted(r.Kind, r.Body)
 		if err != nil {
 			return nil, fmt.Errorf("state of %s: record %s %q: %w", st.Origin, r.Kind, r.ID, err)
 		}
@@ -231,7 +234,7 @@ func (ts *txState) dropOrigin(origin area.Code) error {
 			if err != nil {
 				return err
 			}
-			rec, err := registry.Decode(k, bytes.Clone(body))
+			rec, err := decodeStored(k, bytes.Clone(body))
 			if err != nil {
 				return fmt.Errorf("stored %s %q: %w: %w", k, key, ErrCorrupt, err)
 			}

@@ -22,7 +22,7 @@ const maxProblems = 100
 func (s *Store) Verify(ctx context.Context) (*VerifyReport, error) {
 	rep := &VerifyReport{}
 	err := s.view(func(tx *bolt.Tx) error {
-		want, err := recompute(ctx, tx, rep)
+		want, err := s.recompute(ctx, tx, rep)
 		if err != nil {
 			return err
 		}
@@ -44,8 +44,9 @@ func (r *VerifyReport) problem(format string, args ...any) {
 	}
 }
 
-// recompute rebuilds every counter from the stored records.
-func recompute(ctx context.Context, tx *bolt.Tx, rep *VerifyReport) (rollup.Map, error) {
+// recompute rebuilds every counter from the stored records, checking each:
+// the store's own in full, every other origin's in redacted form.
+func (s *Store) recompute(ctx context.Context, tx *bolt.Tx, rep *VerifyReport) (rollup.Map, error) {
 	m := rollup.Map{}
 	for _, k := range registry.Kinds {
 		c := tx.Bucket(bucketRec).Cursor()
@@ -60,10 +61,8 @@ func recompute(ctx context.Context, tx *bolt.Tx, rep *VerifyReport) (rollup.Map,
 				rep.problem("record %q: %v", key, err)
 				continue
 			}
-			rec, err := registry.Decode(k, body)
-			if err == nil {
-				err = rec.Validate()
-			}
+			origin, _ := splitRecKey(k, key)
+			rec, err := s.checkStored(origin, k, body)
 			if err != nil {
 				rep.problem("record %q: %v", key, err)
 				continue

@@ -19,6 +19,7 @@ type demoNode struct {
 	parent *demoNode // nil for the city
 	n      *node.Node
 	c      *client.Client
+	token  string // path of the file holding the node's admin token
 }
 
 func (d *demoNode) name() string { return area.Name(d.code) }
@@ -158,7 +159,7 @@ func (a *app) startDemoNode(ctx context.Context, f demoFlags, d *demoNode, dir, 
 	if d.n, err = startNode(ctx, cfg, a.demoLogger(f, d.code)); err != nil {
 		return fmt.Errorf("demo: %s (%s): %w", d.name(), d.code, err)
 	}
-	d.c, err = client.New(d.n.HTTPAddr(), client.WithUserAgent("fedsync-demo/"+version))
+	d.c, d.token, err = demoClient(ctx, d.n.HTTPAddr(), dir)
 	return err
 }
 

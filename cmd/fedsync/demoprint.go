@@ -68,16 +68,19 @@ func (a *app) federationHints(fed *federation, exit bool) {
 		}
 	}
 	cityAddr, countyAddr, streetAddr := city.n.HTTPAddr(), county.n.HTTPAddr(), street.n.HTTPAddr()
+	cityTok, countyTok, streetTok := city.token, county.token, street.token
 	t := newTable()
 	t.indent = "  "
-	t.add(fmt.Sprintf("fedsync --http-addr %s report --area %s", cityAddr, county.code), fmt.Sprintf("# %s, from %s's replica", county.name(), city.name()))
-	t.add(fmt.Sprintf("fedsync --http-addr %s status", streetAddr), fmt.Sprintf("# %s and its link up to %s", street.name(), county.name()))
-	t.add(fmt.Sprintf("fedsync --http-addr %s status", countyAddr), fmt.Sprintf("# %s: its children, its link up to %s", county.name(), city.name()))
-	t.add(fmt.Sprintf("fedsync --http-addr %s verify --child %s", countyAddr, streetAddr), fmt.Sprintf("# %s's replica against %s's own data", county.name(), street.name()))
-	t.add(fmt.Sprintf("fedsync --http-addr %s org list --limit 5", streetAddr), "# records written at the street ...")
-	t.add(fmt.Sprintf("fedsync --http-addr %s org list --area %s --limit 5", cityAddr, street.code), "# ... and their replicas at the city")
-	t.add(fmt.Sprintf("curl -s http://%s/v1/status", cityAddr), "")
-	fmt.Fprintln(a.stdout, "\nTry, in another terminal:")
+	t.add(fmt.Sprintf("fedsync --http-addr %s --token-file %s report --area %s", cityAddr, cityTok, county.code), fmt.Sprintf("# %s, from %s's replica", county.name(), city.name()))
+	t.add(fmt.Sprintf("fedsync --http-addr %s --token-file %s status", streetAddr, streetTok), fmt.Sprintf("# %s and its link up to %s", street.name(), county.name()))
+	t.add(fmt.Sprintf("fedsync --http-addr %s --token-file %s status", countyAddr, countyTok), fmt.Sprintf("# %s: its children, its link up to %s", county.name(), city.name()))
+	t.add(fmt.Sprintf("fedsync --http-addr %s --token-file %s verify --child %s --child-token-file %s", countyAddr, countyTok, streetAddr, streetTok), fmt.Sprintf("# %s's replica against %s's own data", county.name(), street.name()))
+	t.add(fmt.Sprintf("fedsync --http-addr %s --token-file %s org list --limit 5", streetAddr, streetTok), "# records written at the street ...")
+	t.add(fmt.Sprintf("fedsync --http-addr %s --token-file %s org list --area %s --limit 5", cityAddr, cityTok, street.code), "# ... and their replicas at the city")
+	t.add(fmt.Sprintf("fedsync --http-addr %s --token-file %s audit list --origin %s --limit 5", cityAddr, cityTok, street.code), "# who wrote them, replicated with them")
+	t.add(fmt.Sprintf("curl -s -H \"Authorization: Bearer $(cat %s)\" http://%s/v1/status", cityTok, cityAddr), "")
+	fmt.Fprintln(a.stdout, "\nEach node's admin token (fedsync acl bootstrap) is in admin.token in its data directory.")
+	fmt.Fprintln(a.stdout, "Try, in another terminal:")
 	_ = t.write(a.stdout)
 	if !exit {
 		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"fedsync/area"
-	"fedsync/client"
 	"fedsync/gen"
 	"fedsync/node"
 )
@@ -34,7 +33,7 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 	defer n.Stop()
-	c, err := client.New(n.HTTPAddr(), client.WithUserAgent("fedsync-demo/"+version))
+	c, tokenFile, err := demoClient(ctx, n.HTTPAddr(), cfg.DataDir)
 	if err != nil {
 		return err
 	}
@@ -53,7 +52,7 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 	if err := renderReport(a.stdout, s); err != nil {
 		return err
 	}
-	a.streetHints(n.HTTPAddr(), code, cfg.DataDir, f.exit)
+	a.streetHints(n.HTTPAddr(), code, cfg.DataDir, tokenFile, f.exit)
 	if !f.exit {
 		<-ctx.Done()
 		fmt.Fprintln(a.stdout, "\nstopping")
@@ -61,18 +60,21 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 	return n.Stop()
 }
 
-func (a *app) streetHints(addr string, code area.Code, dir string, exit bool) {
+func (a *app) streetHints(addr string, code area.Code, dir, tokenFile string, exit bool) {
 	fmt.Fprintf(a.stdout, `
 The demo agent for %s is serving the API at http://%s (data in %s).
+Its admin token (from fedsync acl bootstrap) is in %s.
 Try, in another terminal:
   export FEDSYNC_HTTP_ADDR=%s
+  export FEDSYNC_TOKEN=$(cat %s)
   fedsync report --area %s
   fedsync org list --limit 10
   fedsync org list --where category=文体活动类 -o json
   fedsync export --kind org -f orgs.xlsx --labels
-  curl -s http://%s/v1/status
-  curl -s 'http://%s/v1/areas/%s/summary'
-`, area.Name(code), addr, dir, addr, code, addr, addr, code)
+  fedsync audit list --limit 5
+  curl -s -H "Authorization: Bearer $FEDSYNC_TOKEN" http://%s/v1/status
+  curl -s -H "Authorization: Bearer $FEDSYNC_TOKEN" 'http://%s/v1/areas/%s/summary'
+`, area.Name(code), addr, dir, tokenFile, addr, tokenFile, code, addr, addr, code)
 	if !exit {
 		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")
 	}

@@ -34,7 +34,7 @@ func startTestNode(t *testing.T, code area.Code, dir string, parent []string, st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Stop() })
-	c, err := client.New(n.HTTPAddr())
+	c, _, err := demoClient(context.Background(), n.HTTPAddr(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,44 +107,47 @@ func TestFederationStatusAndVerify(t *testing.T) {
 	root := t.TempDir()
 	countyDir := filepath.Join(root, "county")
 	county, cc := startTestNode(t, testCounty, countyDir, nil, 0)
-	street, sc := startTestNode(t, testStreet, filepath.Join(root, "street"), []string{county.SyncAddr()}, 0)
+	streetDir := filepath.Join(root, "street")
+	street, sc := startTestNode(t, testStreet, streetDir, []string{county.SyncAddr()}, 0)
+	countyTok, streetTok := filepath.Join(countyDir, demoTokenFile), filepath.Join(streetDir, demoTokenFile)
 	ros := gen.Street(testStreet, 1, gen.Options{})
 	orgs := encodeAll(ros.Orgs)
 	writeOrgs(t, sc, orgs[:5])
 	converged(t, cc, sc, testStreet)
 
-	r := runCLI(t, "", "--http-addr", county.HTTPAddr(), "verify", "--child", street.HTTPAddr())
+	r := runCLI(t, "", "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "verify", "--child", street.HTTPAddr(), "--child-token-file", streetTok)
 	if r.code != 0 || len(rowsWith(r.stdout, "  equal  ")) != 1 || !strings.Contains(r.stdout, "OK: the parent's replica equals the child's data (1 origin(s))") {
 		t.Errorf("verify --child, converged:\n%s", r)
 	}
-	r = runCLI(t, "", "--http-addr", street.HTTPAddr(), "status")
+	r = runCLI(t, "", "--http-addr", street.HTTPAddr(), "--token-file", streetTok, "status")
 	if r.code != 0 || !strings.Contains(r.stdout, "Upstream: 和平区 (210102000000)") || !strings.Contains(r.stdout, "connected     yes") {
 		t.Errorf("status of the street, converged:\n%s", r)
 	}
 
 	// The county restarts on a new sync address the street does not know,
-	// and the street writes on.
+	// and the street writes on: 7 organizations and the audit entry that
+	// attributes them, 8 entries.
 	if err := county.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	writeOrgs(t, sc, orgs[5:12])
 	county, _ = startTestNode(t, testCounty, countyDir, nil, time.Millisecond)
 
-	r = runCLI(t, "", "--http-addr", county.HTTPAddr(), "verify", "--child", street.HTTPAddr())
-	if r.code != 0 || !strings.Contains(r.stdout, "by 7 entries; consistent prefix") || !strings.Contains(r.stdout, "parent is behind; run again after sync catches up") {
+	r = runCLI(t, "", "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "verify", "--child", street.HTTPAddr(), "--child-token-file", streetTok)
+	if r.code != 0 || !strings.Contains(r.stdout, "by 8 entries; consistent prefix") || !strings.Contains(r.stdout, "parent is behind; run again after sync catches up") {
 		t.Errorf("verify --child, parent behind:\n%s", r)
 	}
 	checkFor(t, 30*time.Second, func() error {
-		if up := status(t, sc).Upstream; up == nil || up.Totals.Backlog != 7 || up.Connected {
-			return fmt.Errorf("street upstream %+v, want a backlog of 7 and no link", up)
+		if up := status(t, sc).Upstream; up == nil || up.Totals.Backlog != 8 || up.Connected {
+			return fmt.Errorf("street upstream %+v, want a backlog of 8 and no link", up)
 		}
 		return nil
 	})
-	r = runCLI(t, "", "--http-addr", street.HTTPAddr(), "status")
-	if row := rowsWith(r.stdout, "浑河湾街道  210102001000"); r.code != 0 || len(row) != 1 || !strings.Contains(r.stdout, "7 entries") {
+	r = runCLI(t, "", "--http-addr", street.HTTPAddr(), "--token-file", streetTok, "status")
+	if row := rowsWith(r.stdout, "浑河湾街道  210102001000"); r.code != 0 || len(row) != 1 || !strings.Contains(r.stdout, "8 entries") {
 		t.Errorf("status of the street with a backlog: row %q\n%s", row, r)
 	}
-	r = runCLI(t, "", "--http-addr", county.HTTPAddr(), "status")
+	r = runCLI(t, "", "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "status")
 	if r.code != 0 || !strings.Contains(r.stdout, "Children:") || !strings.Contains(r.stdout, "warning: no news from 浑河湾街道 (210102001000)") {
 		t.Errorf("status of the county with a stale child:\n%s", r)
 	}

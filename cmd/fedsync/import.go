@@ -22,10 +22,11 @@ type importFlags struct {
 	sheet string
 	batch int
 	quiet bool
+	max   byteSize // --max-file-size
 }
 
 func newImportCmd(a *app) *cobra.Command {
-	var f importFlags
+	f := importFlags{max: defaultMaxImportBytes}
 	cmd := &cobra.Command{
 		Use:     "import FILE --kind KIND",
 		Short:   "Load a roster (.xlsx or .csv) of records into the agent",
@@ -61,6 +62,9 @@ the file could not be read or the agent failed.`,
 			if f.batch < 1 || f.batch > client.MaxBatch {
 				return usagef("--batch %d: want 1 to %d", f.batch, client.MaxBatch)
 			}
+			if err := checkImportSize(argv[0], int64(f.max)); err != nil {
+				return err
+			}
 			c, err := a.client()
 			if err != nil {
 				return err
@@ -72,6 +76,7 @@ the file could not be read or the agent failed.`,
 	cmd.Flags().StringVar(&f.sheet, "sheet", "", "`NAME` of the .xlsx sheet to read (default: the first)")
 	cmd.Flags().IntVar(&f.batch, "batch", client.MaxBatch, "rows per request to the agent, 1 to 1000")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	cmd.Flags().Var(&f.max, "max-file-size", "refuse, before reading it, a file larger than `SIZE` (e.g. 128MiB, 1GiB)")
 	_ = cmd.MarkFlagRequired("kind")
 	return cmd
 }

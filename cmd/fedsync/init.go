@@ -23,6 +23,7 @@ type initFlags struct {
 	syncAddr string
 	parent   []string
 	name     string
+	raft     raftInitFlags // a node of several servers (initraft.go)
 }
 
 func newInitCmd(a *app) *cobra.Command {
@@ -48,6 +49,11 @@ received from below, up to its parent node: give --parent the sync address
 per server; the server tries them in order. Without --parent the node keeps
 its data to itself until parent is set in the config.
 
+A node may run on 3 or 5 servers as one raft group: init each with its own
+--name and addresses, and either --bootstrap-expect 3 with a --peer
+NAME=RAFTADDR for each server, or --join on all but the first and then
+` + "`fedsync operator raft add-voter`" + ` (README, "Running a node on three servers").
+
 Running init again for the same area changes nothing; a directory that holds
 another area's config is refused.`,
 		Example: `  fedsync init --area 210102001000 --data-dir /var/lib/fedsync --parent 10.0.3.7:8702
@@ -65,6 +71,7 @@ another area's config is refused.`,
 	fl.StringVar(&f.syncAddr, "sync-addr", node.DefaultConfig().SyncAddr, "`host:port` the sync link listens on for the child nodes' change logs")
 	fl.StringArrayVar(&f.parent, "parent", nil, "sync `ADDR` (host:port) of a server of the parent node; repeat for each server")
 	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
+	addRaftInitFlags(fl, &f.raft)
 	_ = cmd.MarkFlagRequired("area")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
@@ -132,6 +139,7 @@ func initConfig(cmd *cobra.Command, a *app, f initFlags, code area.Code, dir str
 		host, _ := os.Hostname()
 		cfg.Name = string(code) + "-" + strings.Split(host, ".")[0]
 	}
+	f.raft.apply(&cfg)
 	if err := checkAddrFlags(cfg); err != nil {
 		return cfg, err
 	}

@@ -29,7 +29,11 @@ process, so install, use and remove fan out from the CLI. The command asks
 the agent at --http-addr for the member list, then calls the API of every
 alive server (its api_addr as gossiped) one by one, and prints each result.
 --local changes only the agent at --http-addr. Dead servers are skipped and
-named: give them the new keyring file before they start again.
+named: give them the new keyring file before they start again. Every route
+needs an admin token; tokens are kept per node, so with ACLs on the fan-out
+succeeds only where the token is known: the servers of other nodes answer
+403 and are listed as failed (exit 2); run the command there with --local
+and that node's admin token.
 
 Rotation without downtime, three rounds, each finished everywhere before
 the next begins (every server can always decrypt what every other sends):
@@ -143,6 +147,10 @@ func (a *app) keyTargets(ctx context.Context, local bool) ([]keyTarget, []string
 		}
 		return []keyTarget{{name: k.Server, c: c}}, nil, nil
 	}
+	secret, err := a.tokenSecret()
+	if err != nil {
+		return nil, nil, err
+	}
 	ms, err := c.Members(ctx, "", "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("keyring: list members: %w", err)
@@ -154,7 +162,7 @@ func (a *app) keyTargets(ctx context.Context, local bool) ([]keyTarget, []string
 			skipped = append(skipped, m.Name+" ("+m.Status+")")
 			continue
 		}
-		mc, err := client.New(m.APIAddr, client.WithUserAgent("fedsync/"+version))
+		mc, err := client.New(m.APIAddr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret))
 		if err != nil {
 			return nil, nil, fmt.Errorf("keyring: server %s: %w", m.Name, err)
 		}

@@ -21,6 +21,7 @@ type app struct {
 
 	httpAddr string // --http-addr: the agent's API address
 	output   string // -o/--output: table or json
+	auth     authFlags
 }
 
 const rootLong = `fedsync keeps the records of Liaoning's community social organizations
@@ -34,8 +35,10 @@ Start here:
   fedsync agent -config DIR/fedsync.toml
 
 Commands that talk to a running agent find it at --http-addr, or at
-$FEDSYNC_HTTP_ADDR, or at 127.0.0.1:8700. Commands that print data accept
--o json for scripts.
+$FEDSYNC_HTTP_ADDR, or at 127.0.0.1:8700, and send the API token of
+--token-file, --token or $FEDSYNC_TOKEN (the first comes from
+` + "`fedsync acl bootstrap`" + `). Commands that print data accept -o json for
+scripts.
 
 Exit codes:
   0  everything asked was done
@@ -71,15 +74,17 @@ func newRoot(a *app) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.httpAddr, "http-addr", client.DefaultAddr(), "agent API address, host:port or URL (env "+client.EnvHTTPAddr+")")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
+	addAuthFlags(pf, a)
 	root.AddGroup(&cobra.Group{ID: "server", Title: "Run a server:"},
 		&cobra.Group{ID: "records", Title: "Records:"},
 		&cobra.Group{ID: "reports", Title: "Reports and checks:"})
-	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a))
+	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a), newACLCmd(a))
 	for _, k := range registry.Kinds {
 		root.AddCommand(newKindCmd(a, k))
 	}
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
-	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a))
+	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a))
+	root.AddCommand(newOperatorCmd(a), newSnapshotCmd(a))
 	addMembershipCmds(root, a)
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
@@ -125,7 +130,11 @@ func (a *app) json() bool { return a.output == "json" }
 
 // client returns a client of the agent at --http-addr.
 func (a *app) client() (*client.Client, error) {
-	return client.New(a.httpAddr, client.WithUserAgent("fedsync/"+version))
+	secret, err := a.tokenSecret()
+	if err != nil {
+		return nil, err
+	}
+	return client.New(a.httpAddr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret))
 }
 
 // run executes the command line and returns the exit code. Errors are
@@ -150,6 +159,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // hintFor says what to do next after err.
 func hintFor(cmd *cobra.Command, err error) string {
+	if h := aclHint(err); h != "" {
+		return h
+	}
 	var ae *client.APIError
 	switch {
 	case errors.Is(err, client.ErrNoAgent):

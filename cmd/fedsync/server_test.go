@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -224,8 +225,44 @@ func TestAgentServesUntilCanceled(t *testing.T) {
 	addr := waitFor(t, &out, regexp.MustCompile(`serving the API at (http://\S+)`))
 
 	r := runCLI(t, "", "status", "--http-addr", addr)
+	if r.code != exitError || !strings.Contains(r.stderr, "401 token required") || !strings.Contains(r.stderr, "fedsync acl bootstrap") {
+		t.Errorf("status without a token:\n%s", r)
+	}
+	r = runCLI(t, "", "acl", "bootstrap", "--http-addr", addr, "-o", "json")
+	var boot struct{ Secret, Accessor string }
+	if err := json.Unmarshal([]byte(r.stdout), &boot); r.code != 0 || err != nil || boot.Secret == "" {
+		t.Fatalf("acl bootstrap:\n%s", r)
+	}
+	if r = runCLI(t, "", "acl", "bootstrap", "--http-addr", addr); r.code != exitError || !strings.Contains(r.stderr, "409 ACL bootstrap already done") {
+		t.Errorf("second acl bootstrap:\n%s", r)
+	}
+	tokFile := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(tokFile, []byte(boot.Secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "", "status", "--http-addr", addr, "--token-file", tokFile)
 	if r.code != 0 || !strings.Contains(r.stdout, "浑河湾街道") {
 		t.Errorf("status against the agent:\n%s", r)
+	}
+	r = runCLI(t, "", "acl", "token", "create", "--role", "viewer", "--description", "desk", "--http-addr", addr, "--token", boot.Secret, "-o", "json")
+	var viewer struct{ Secret, Accessor string }
+	if err := json.Unmarshal([]byte(r.stdout), &viewer); r.code != 0 || err != nil {
+		t.Fatalf("acl token create:\n%s", r)
+	}
+	r = runCLI(t, "", "org", "add", "--community", "210102001002", "--name", "读书会", "--category", "文体活动类", "--tier", "社区指导",
+		"--founded", "2021-03-01", "--members", "12", "--status", "正常", "--http-addr", addr, "--token", viewer.Secret)
+	if r.code != exitError || !strings.Contains(r.stderr, "403 forbidden") || !strings.Contains(r.stderr, viewer.Accessor) {
+		t.Errorf("viewer adding an org:\n%s", r)
+	}
+	r = runCLI(t, "", "acl", "token", "list", "--http-addr", addr, "--token", boot.Secret)
+	if r.code != 0 || !strings.Contains(r.stdout, viewer.Accessor) || !strings.Contains(r.stdout, "desk") {
+		t.Errorf("acl token list:\n%s", r)
+	}
+	if r = runCLI(t, "", "acl", "token", "revoke", viewer.Accessor, "--http-addr", addr, "--token", boot.Secret); r.code != 0 {
+		t.Errorf("acl token revoke:\n%s", r)
+	}
+	if r = runCLI(t, "", "acl", "whoami", "--http-addr", addr, "--token", viewer.Secret); r.code != exitError || !strings.Contains(r.stderr, "401 token revoked") {
+		t.Errorf("whoami with a revoked token:\n%s", r)
 	}
 	r = runCLI(t, "", "agent", "-config", cfg)
 	if r.code != exitError || !strings.Contains(r.stderr, "in use") || !strings.Contains(r.stderr, dir) {

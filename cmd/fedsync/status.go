@@ -68,6 +68,7 @@ func printStatus(a *app, st *api.Status, all bool, now time.Time) error {
 	t.add("server", st.Server)
 	t.add("version", st.Version)
 	t.add("raft", fmt.Sprintf("%s (leader %s)", st.RaftState, st.Leader))
+	addRaftRows(t, st.Raft)
 	t.add("started", fmtTime(st.Started))
 	t.add("data dir", st.DataDir)
 	if st.SyncAddr != "" && st.Level != "street" {

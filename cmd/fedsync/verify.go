@@ -51,6 +51,7 @@ could not run.`,
 		},
 	}
 	cmd.Flags().StringVar(&child, "child", "", "API `ADDR` of a child node's agent: compare this agent's replica with it")
+	cmd.Flags().StringVar(&a.auth.childTokenFile, "child-token-file", "", "read the token for the child's agent from `FILE` (tokens are per node; env "+envChildToken+")")
 	return cmd
 }
 
@@ -105,7 +106,11 @@ func (a *app) verifyChild(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	child, err := client.New(addr, client.WithUserAgent("fedsync/"+version))
+	secret, err := a.childTokenSecret()
+	if err != nil {
+		return err
+	}
+	child, err := client.New(addr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret))
 	if err != nil {
 		return usagef("--child: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"fedsync/area"
 )
@@ -144,4 +145,33 @@ func (m *Mark) UnmarshalJSON(b []byte) error {
 	m.Origin, m.Seq = j.Origin, j.Seq
 	copy(m.Chain[:], c)
 	return nil
+}
+
+// A receiver that is not its node's raft leader refuses a Hello (and
+// batches); when it knows the leader's sync address it ends the refusal's
+// text with a hint, " (leader sync HOST:PORT)", so that the sender dials
+// the leader next instead of trying the parent's servers in turn. The
+// hint is advice: the leader's Welcome is checked like any other.
+const leaderHintPrefix = " (leader sync "
+
+// WithLeaderHint appends the leader hint for addr to a refusal's text; an
+// empty addr adds nothing.
+func WithLeaderHint(reason, addr string) string {
+	if addr == "" {
+		return reason
+	}
+	return reason + leaderHintPrefix + addr + ")"
+}
+
+// LeaderHint returns the address of the leader hint that ends msg, or "".
+func LeaderHint(msg string) string {
+	i := strings.LastIndex(msg, leaderHintPrefix)
+	if i < 0 || !strings.HasSuffix(msg, ")") {
+		return ""
+	}
+	addr := msg[i+len(leaderHintPrefix) : len(msg)-1]
+	if strings.ContainsAny(addr, " ()") {
+		return ""
+	}
+	return addr
 }

@@ -48,6 +48,21 @@ func putOf(t tb, r registry.Record) storage.Mutation {
 	return storage.Mutation{Op: storage.OpPut, Mode: storage.ModeUpsert, Kind: r.Kind(), ID: r.RecordID(), Body: b}
 }
 
+// sentOf returns the body of r as its origin logs it: redacted by the
+// default policy (a record without personal data needs no hash key).
+func sentOf(t tb, r registry.Record) []byte {
+	t.Helper()
+	red, err := registry.NewRedactor(registry.DefaultPolicy(), nil)
+	if err != nil {
+		t.Fatalf("redactor: %v", err)
+	}
+	b, err := red.Redact(r)
+	if err != nil {
+		t.Fatalf("redact %s %s: %v", r.Kind(), r.RecordID(), err)
+	}
+	return b
+}
+
 // communityPuts returns the community records of street, from the division
 // data.
 func communityPuts(t tb, street area.Code) []storage.Mutation {

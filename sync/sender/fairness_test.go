@@ -66,7 +66,7 @@ func orgLog(t tb, street area.Code, n int) []storage.Entry {
 	r := rand.New(rand.NewPCG(uint64(n), 9))
 	var templates [][]byte
 	for range 16 {
-		templates = append(templates, putOf(t, orgOf(r, street, "ORGID")).Body)
+		templates = append(templates, sentOf(t, orgOf(r, street, "ORGID")))
 	}
 	out := make([]storage.Entry, n)
 	var prev [32]byte

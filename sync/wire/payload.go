@@ -19,6 +19,7 @@ var kindCodes = map[registry.Kind]byte{
 	registry.KindTalent:       5,
 	registry.KindPlatform:     6,
 	registry.KindRegistration: 7,
+	storage.KindAudit:         8, // audit entries (storage/audit.go); not a record kind
 }
 
 // kindByCode inverts kindCodes; "" marks an unknown code.

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fedsync/api"
+	"fedsync/area"
+	"fedsync/node"
+)
+
+// TestOperatorRaftCLI: a second server started with --join waits, is
+// added with add-voter --server-http, shows in list-peers on both, and
+// remove-peer refuses the leader but removes the follower.
+func TestOperatorRaftCLI(t *testing.T) {
+	county := area.MustParse("210102000000")
+	first, _ := startTestNode(t, county, t.TempDir(), nil, 0)
+	cfg, err := demoConfig(county, t.TempDir(), "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Name, cfg.Bootstrap = string(county)+"-second", false
+	second, err := startNode(context.Background(), cfg, newLogger(io.Discard, "error"))
+	if err != nil {
+		t.Fatalf("a joining server must start without a leader: %v", err)
+	}
+	t.Cleanup(func() { second.Stop() })
+	r := runCLI(t, "", "status", "-o", "json", "--http-addr", second.HTTPAddr())
+	if r.code != 0 || !strings.Contains(r.stdout, "waiting to join") {
+		t.Fatalf("status of a server waiting to join:\n%s", r)
+	}
+	r = runCLI(t, "", "operator", "raft", "add-voter", "--server-http", second.HTTPAddr(), "--http-addr", first.HTTPAddr())
+	if r.code != 0 || !strings.Contains(r.stdout, "Added "+cfg.Name) {
+		t.Fatalf("add-voter:\n%s", r)
+	}
+	var peers []api.RaftPeer
+	checkFor(t, 20*time.Second, func() error {
+		r = runCLI(t, "", "operator", "raft", "list-peers", "-o", "json", "--http-addr", second.HTTPAddr())
+		peers = nil
+		if err := json.Unmarshal([]byte(r.stdout), &peers); err != nil {
+			return err
+		}
+		if len(peers) != 2 || peers[0].Error != "" || peers[1].Error != "" || peers[0].HTTP == "" || peers[1].HTTP == "" {
+			return fmt.Errorf("list-peers: %+v", peers)
+		}
+		return nil
+	})
+	r = runCLI(t, "", "operator", "raft", "list-peers", "--http-addr", first.HTTPAddr())
+	if r.code != 0 || !strings.Contains(r.stdout, "LAST INDEX") || !strings.Contains(r.stdout, cfg.Name) {
+		t.Fatalf("list-peers table:\n%s", r)
+	}
+	// Sent to the follower, forwarded to the leader, which refuses to
+	// remove itself without --force.
+	r = runCLI(t, "", "operator", "raft", "remove-peer", first.Config().Name, "--http-addr", second.HTTPAddr())
+	if r.code != exitError || !strings.Contains(r.stderr, "is the leader") {
+		t.Fatalf("remove the leader:\n%s", r)
+	}
+	r = runCLI(t, "", "operator", "raft", "remove-peer", cfg.Name, "--http-addr", second.HTTPAddr())
+	if r.code != 0 {
+		t.Fatalf("remove the follower:\n%s", r)
+	}
+	r = runCLI(t, "", "operator", "raft", "list-peers", "-o", "json", "--http-addr", first.HTTPAddr())
+	if err := json.Unmarshal([]byte(r.stdout), &peers); err != nil || len(peers) != 1 {
+		t.Fatalf("after remove-peer: %v\n%s", err, r)
+	}
+}
+
+// TestSnapshotCLI: save from a running agent, inspect, and refuse to
+// restore into a running server or one of another area.
+func TestSnapshotCLI(t *testing.T) {
+	street := area.MustParse("210102001000")
+	dir := t.TempDir()
+	n, _ := startTestNode(t, street, dir, nil, 0)
+	path := filepath.Join(t.TempDir(), "street.snap")
+	r := runCLI(t, "", "snapshot", "save", path, "--http-addr", n.HTTPAddr())
+	if r.code != 0 || !strings.Contains(r.stdout, "verified") {
+		t.Fatalf("snapshot save:\n%s", r)
+	}
+	r = runCLI(t, "", "snapshot", "inspect", path)
+	if r.code != 0 || !strings.Contains(r.stdout, "verify      ok") || !strings.Contains(r.stdout, "community") {
+		t.Fatalf("snapshot inspect:\n%s", r)
+	}
+	cfgPath := filepath.Join(dir, node.ConfigFileName)
+	r = runCLI(t, "", "snapshot", "restore", path, "--config", cfgPath)
+	if r.code != exitError || !strings.Contains(r.stderr, "stop the agent") {
+		t.Fatalf("restore under a running agent:\n%s", r)
+	}
+	otherDir := t.TempDir()
+	other, err := demoConfig(area.MustParse("210102002000"), otherDir, "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "", "snapshot", "restore", path, "--config", filepath.Join(otherDir, node.ConfigFileName))
+	if r.code != exitError || !strings.Contains(r.stderr, "another area") || !strings.Contains(r.stderr, string(other.Area)) {
+		t.Fatalf("restore of another area's snapshot:\n%s", r)
+	}
+	b, _ := os.ReadFile(path)
+	cut := filepath.Join(t.TempDir(), "cut.snap")
+	_ = os.WriteFile(cut, b[:len(b)/2], 0o600)
+	r = runCLI(t, "", "snapshot", "inspect", cut)
+	if r.code != exitError || !strings.Contains(r.stderr, "truncated") {
+		t.Fatalf("inspect a truncated file:\n%s", r)
+	}
+}

@@ -1,0 +1,152 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"fedsync/api"
+	"fedsync/storage"
+)
+
+// HeaderForwardedBy names the follower that forwarded a write to the
+// leader. A request that already carries it is never forwarded again (one
+// hop at most): if it reaches a server that is not the leader, that server
+// answers 503 "not leader" and the client retries.
+const HeaderForwardedBy = "X-Fedsync-Forwarded-By"
+
+var _ api.Forwarder = (*Node)(nil)
+
+// peerHTTP is the client of the node's other servers' APIs: forwarded
+// writes and the address-book upkeep.
+var peerHTTP = &http.Transport{
+	DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	ResponseHeaderTimeout: 5 * time.Minute, // a forwarded import batch waits for its raft apply
+	IdleConnTimeout:       time.Minute,
+	MaxIdleConnsPerHost:   8,
+}
+
+// ForwardWrite implements api.Forwarder: on a follower that knows its
+// leader's API address, the request is proxied to the leader unchanged
+// (method, path, query, body and every header, Authorization included),
+// with X-Forwarded-For (and -Host, -Proto) set and HeaderForwardedBy
+// naming this server. The leader's answer, status and body, is the answer.
+func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
+	if n.raft == nil || n.raft.State() == raft.Leader || r.Header.Get(HeaderForwardedBy) != "" {
+		return false
+	}
+	la, ok := n.leaderAddrs()
+	if !ok || la.HTTP == "" || la.Name == n.cfg.Name {
+		return false
+	}
+	target := &url.URL{Scheme: "http", Host: la.HTTP}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.SetXForwarded()
+			pr.Out.Header.Set(HeaderForwardedBy, n.cfg.Name)
+		},
+		Transport: peerHTTP,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			n.log.Warn("forwarding a write to the leader failed", "leader", la.Name, "http", la.HTTP, "err", err)
+			writeUnavailable(w, r, fmt.Sprintf("this server is a follower and could not reach the leader %s at %s to forward the write: %v; retry", la.Name, la.HTTP, err))
+		},
+	}
+	proxy.ServeHTTP(w, r)
+	return true
+}
+
+// writeUnavailable answers 503 problem+json with Retry-After, as the API
+// answers a write it cannot apply now.
+func writeUnavailable(w http.ResponseWriter, r *http.Request, detail string) {
+	body, _ := json.Marshal(api.Problem{Type: "about:blank", Title: "write unavailable", Status: http.StatusServiceUnavailable, Detail: detail, Instance: r.URL.Path})
+	w.Header().Set("Content-Type", api.ProblemContentType)
+	w.Header().Set("Retry-After", "2")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// keepListed makes sure, on a follower, that the address book lists this
+// server's current addresses (a static group's followers are never added
+// by add-voter): it asks the leader to record them, every few seconds
+// until the book agrees.
+func (n *Node) keepListed(ctx context.Context) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n.raft.State() != raft.Follower {
+			continue
+		}
+		self := n.selfAddrs()
+		if cur, ok := n.lookupAddrs(self.Name); ok && cur.Raft == self.Raft && cur.HTTP == self.HTTP && cur.Sync == self.Sync {
+			continue
+		}
+		if la, ok := n.leaderAddrs(); ok && la.HTTP != "" {
+			if err := peerCall(ctx, http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
+				n.log.Debug("asking the leader to list this server's addresses", "leader", la.Name, "err", err)
+			}
+		}
+	}
+}
+
+// peerCall sends one JSON request to another server's API and decodes a
+// 2xx answer into out (when not nil).
+func peerCall(ctx context.Context, method, host, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := peerHTTP.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// ListAddresses implements api.OperatorBackend: a member of the group
+// records its own addresses (leader only; followers forward).
+func (n *Node) ListAddresses(_ context.Context, a storage.ServerAddrs) error {
+	if err := checkAddrs(a.Name, a.Raft, a.HTTP, a.Sync); err != nil {
+		return err
+	}
+	if _, ok := n.member(a.Name); !ok {
+		return fmt.Errorf("%w: %s", api.ErrUnknownPeer, a.Name)
+	}
+	return n.putAddrs(a)
+}

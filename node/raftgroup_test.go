@@ -1,0 +1,270 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"fedsync/api"
+	"fedsync/area"
+	"fedsync/client"
+	"fedsync/registry"
+	"fedsync/storage"
+	"fedsync/sync/sender"
+)
+
+// waitFor polls cond until it holds, failing the test after 60 s with
+// what it waited for and the last state.
+func waitFor(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %s", what, state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startGroup starts a node of len(names) servers in one area: the first
+// bootstraps alone, the others start with bootstrap = false and are added
+// with AddVoter on the first, as `fedsync operator raft add-voter` does.
+func startGroup(t *testing.T, a area.Code, names []string, parent []string) []*Node {
+	t.Helper()
+	var out []*Node
+	for i, name := range names {
+		cfg := testConfig(t.TempDir())
+		cfg.Area, cfg.Name, cfg.Parent = a, name, parent
+		cfg.Bootstrap = i == 0
+		cfg.RaftTimeout = Duration{200 * time.Millisecond}
+		n := startNode(t, cfg)
+		if i > 0 {
+			if ri := n.raftInfo(); ri.Member || ri.Waiting == "" {
+				t.Fatalf("%s before add-voter: %+v, want waiting to join", name, ri)
+			}
+			self := n.selfAddrs()
+			req := api.AddVoterRequest{Name: name, Raft: self.Raft, HTTP: self.HTTP, Sync: self.Sync}
+			if err := out[0].AddVoter(context.Background(), req); err != nil {
+				t.Fatalf("add voter %s: %v", name, err)
+			}
+		}
+		out = append(out, n)
+	}
+	for _, n := range out {
+		waitFor(t, n.cfg.Name+" to know the whole group", func() (bool, string) {
+			ri := n.raftInfo()
+			book, _ := n.store.Servers()
+			return ri.Member && ri.Voters == len(names) && ri.Leader != "" && len(book) == len(names), fmt.Sprintf("%+v book %+v", ri, book)
+		})
+	}
+	return out
+}
+
+func leaderOf(nodes []*Node) *Node {
+	for _, n := range nodes {
+		if n.raft != nil && n.raft.State().String() == "Leader" {
+			return n
+		}
+	}
+	return nil
+}
+
+// writer writes one org at a time to a street until stopped.
+type writer struct {
+	stop chan struct{}
+	done chan struct{}
+	ok   atomic.Int64
+}
+
+func startWriter(t *testing.T, street *Node) *writer {
+	w := &writer{stop: make(chan struct{}), done: make(chan struct{})}
+	comms := area.Children(street.cfg.Area)
+	go func() {
+		defer close(w.done)
+		for i := 0; ; i++ {
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			m := orgMut(t, i, comms[i%len(comms)].Code)
+			if res, err := street.Write(context.Background(), []storage.Mutation{m}); err == nil && res[0].Err == nil {
+				w.ok.Add(1)
+			}
+		}
+	}()
+	return w
+}
+
+func (w *writer) halt() { close(w.stop); <-w.done }
+
+func ackedSum(st *sender.Status) uint64 {
+	var n uint64
+	for _, o := range st.Origins {
+		n += o.Acked
+	}
+	return n
+}
+
+func digestsOf(n *Node, a area.Code) []storage.OriginDigest {
+	d, _ := n.store.Digests(a)
+	return d
+}
+
+// TestCountyOfThreeFailsOver: a county of three servers under continuous
+// writes from two streets loses its leader (stopped without leaving the
+// group); the others elect a new one, the streets' senders follow it, and
+// the city converges with nothing lost or counted twice.
+func TestCountyOfThreeFailsOver(t *testing.T) {
+	ccfg := testConfig(t.TempDir())
+	ccfg.Area, ccfg.Name = area.MustParse("210100000000"), "city"
+	city := startNode(t, ccfg)
+	county := startGroup(t, testCounty, []string{"county-a", "county-b", "county-c"}, []string{city.SyncAddr()})
+	var syncAddrs []string
+	for _, n := range county {
+		syncAddrs = append(syncAddrs, n.SyncAddr())
+	}
+	// The streets list the county's servers with a follower first: the
+	// follower refuses them with a leader hint.
+	slices.Reverse(syncAddrs)
+	streetCodes := []area.Code{testStreet, area.Children(testCounty)[1].Code}
+	var streets []*Node
+	var writers []*writer
+	for i, code := range streetCodes {
+		cfg := testConfig(t.TempDir())
+		cfg.Area, cfg.Name, cfg.Parent = code, fmt.Sprintf("street-%d", i), syncAddrs
+		s := startNode(t, cfg)
+		streets = append(streets, s)
+		writers = append(writers, startWriter(t, s))
+	}
+	old := leaderOf(county)
+	for _, s := range streets {
+		waitFor(t, s.cfg.Name+" linked to the county's leader", func() (bool, string) {
+			st := s.SyncStatus()
+			return st.Connected && st.Peer == old.cfg.Name && ackedSum(st) > 0, fmt.Sprintf("%+v", st)
+		})
+	}
+
+	old.Stop() // not a graceful leave: the group still lists it
+	var next *Node
+	waitFor(t, "a new county leader", func() (bool, string) {
+		next = leaderOf(county)
+		return next != nil && next != old, "no leader"
+	})
+	for _, s := range streets {
+		acked := ackedSum(s.SyncStatus())
+		waitFor(t, s.cfg.Name+" to follow the new leader", func() (bool, string) {
+			st := s.SyncStatus()
+			return st.Connected && st.Peer == next.cfg.Name && ackedSum(st) > acked, fmt.Sprintf("%+v", st)
+		})
+	}
+	for _, w := range writers {
+		w.halt()
+		if w.ok.Load() == 0 {
+			t.Fatal("the writer wrote nothing")
+		}
+	}
+	for _, s := range streets {
+		want := digestsOf(s, s.cfg.Area)
+		for _, n := range []*Node{next, city} {
+			waitFor(t, n.cfg.Name+" to hold "+s.cfg.Name+"'s records", func() (bool, string) {
+				got := digestsOf(n, s.cfg.Area)
+				return slices.Equal(got, want), fmt.Sprintf("got %+v want %+v", got, want)
+			})
+		}
+	}
+	for _, n := range append([]*Node{city, next}, streets...) {
+		if rep, err := n.Verify(context.Background()); err != nil || !rep.OK {
+			t.Fatalf("%s verify: %v %+v", n.cfg.Name, err, rep)
+		}
+	}
+	checkRemovalRules(t, county, old, next)
+}
+
+// checkRemovalRules: with one of three servers dead, removing a live one
+// (2 remain, quorum 2, 1 live) or the leader is refused and changes
+// nothing; removing the dead one is allowed.
+func checkRemovalRules(t *testing.T, county []*Node, dead, leader *Node) {
+	t.Helper()
+	var live *Node
+	for _, n := range county {
+		if n != dead && n != leader {
+			live = n
+		}
+	}
+	waitFor(t, "the leader to see "+dead.cfg.Name+" unreachable", func() (bool, string) {
+		return leader.grp.unreachable(raft.ServerID(dead.cfg.Name)), "its heartbeats succeed"
+	})
+	before, _ := leader.configuration()
+	ctx := context.Background()
+	err := leader.RemovePeer(ctx, live.cfg.Name, false)
+	if !errors.Is(err, api.ErrOperatorRefused) {
+		t.Fatalf("remove a live peer with one dead: got %v, want a quorum refusal", err)
+	}
+	t.Logf("refusal: %v", err)
+	if err := leader.RemovePeer(ctx, leader.cfg.Name, false); !errors.Is(err, api.ErrOperatorRefused) {
+		t.Fatalf("remove the leader: got %v, want a refusal", err)
+	}
+	if err := leader.RemovePeer(ctx, "no-such-server", false); !errors.Is(err, api.ErrUnknownPeer) {
+		t.Fatalf("remove an unknown server: got %v, want ErrUnknownPeer", err)
+	}
+	after, _ := leader.configuration()
+	if !slices.Equal(before, after) {
+		t.Fatalf("configuration changed by refused removals:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if err := leader.RemovePeer(ctx, dead.cfg.Name, false); err != nil {
+		t.Fatalf("remove the dead peer: %v", err)
+	}
+	if _, ok := leader.member(dead.cfg.Name); ok {
+		t.Fatal("dead peer still in the configuration")
+	}
+	if _, ok := leader.lookupAddrs(dead.cfg.Name); ok {
+		t.Fatal("dead peer still in the address book")
+	}
+}
+
+// TestFollowerForwardsWrites: a write sent to a follower's API is applied
+// by the leader, and every server then holds it; reads on the follower are
+// served locally.
+func TestFollowerForwardsWrites(t *testing.T) {
+	county := startGroup(t, testCounty, []string{"county-a", "county-b", "county-c"}, nil)
+	leader := leaderOf(county)
+	var follower *Node
+	for _, n := range county {
+		if n != leader {
+			follower = n
+		}
+	}
+	c, err := client.New(follower.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := registry.Encode(registry.Platform{ID: "p1", AreaCode: testCounty, Name: "社会组织孵化基地", Type: registry.PlatformIncubator, Founded: "2022-05-01"})
+	st, created, err := c.Create(context.Background(), registry.KindPlatform, json.RawMessage(body))
+	if err != nil || !created || st.ID != "p1" {
+		t.Fatalf("create through the follower: %v created=%v %+v", err, created, st)
+	}
+	if _, err := leader.Get(registry.KindPlatform, "", "p1"); err != nil {
+		t.Fatalf("the leader does not hold the forwarded write: %v", err)
+	}
+	for _, n := range county {
+		waitFor(t, n.cfg.Name+" to apply the forwarded write", func() (bool, string) {
+			_, err := n.Get(registry.KindPlatform, "", "p1")
+			return err == nil, fmt.Sprint(err)
+		})
+	}
+	if _, err := c.Get(context.Background(), registry.KindPlatform, "", "p1"); err != nil {
+		t.Fatalf("read on the follower: %v", err)
+	}
+}
