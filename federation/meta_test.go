@@ -164,6 +164,13 @@ func TestDecodeMetaNamesTheField(t *testing.T) {
 
 func TestMetaValidate(t *testing.T) {
 	ok := testMeta("s1", street)
+	noSync := ok
+	noSync.SyncAddr = ""
+	if b, err := EncodeMeta(noSync); err != nil {
+		t.Errorf("a street without a sync address: %v", err)
+	} else if got, err := DecodeMeta(b); err != nil || got != noSync {
+		t.Errorf("a street without a sync address decodes to %+v, %v", got, err)
+	}
 	tests := []struct {
 		name  string
 		edit  func(m *Meta)
@@ -179,6 +186,9 @@ func TestMetaValidate(t *testing.T) {
 			m.Area, m.Level = area.MustParse("210102001001"), area.LevelCommunity
 		}, "meta.level"},
 		{"no port", func(m *Meta) { m.SyncAddr = "10.0.0.1" }, "meta.sync_addr"},
+		{"county without sync addr", func(m *Meta) {
+			m.Area, m.Level, m.SyncAddr = county, area.LevelCounty, ""
+		}, "meta.sync_addr"},
 		{"no host", func(m *Meta) { m.RaftAddr = ":8082" }, "meta.raft_addr"},
 		{"port too big", func(m *Meta) { m.APIAddr = "h:65536" }, "meta.api_addr"},
 		{"addr too long", func(m *Meta) { m.APIAddr = strings.Repeat("h", 130) + ":1" }, "meta.api_addr"},
