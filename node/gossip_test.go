@@ -20,7 +20,6 @@ import (
 	"fedsync/storage"
 )
 
-
 // gossipTestConfig is testConfig for a server of area a in a gossip pool
 // with timings ten times faster than the WAN defaults (a crash is declared
 // in a few seconds) and the given keyring file ("" = the development key).
