@@ -139,7 +139,12 @@ func (n *Node) AddVoter(_ context.Context, req api.AddVoterRequest) error {
 		return fmt.Errorf("add voter %s at %s: %w", req.Name, req.Raft, err)
 	}
 	n.log.Info("added a voter to the raft group", "peer", req.Name, "raft", req.Raft)
-	return n.putAddrs(storage.ServerAddrs{Name: req.Name, Raft: req.Raft, HTTP: req.HTTP, Sync: req.Sync})
+	if err := n.putAddrs(storage.ServerAddrs{Name: req.Name, Raft: req.Raft, HTTP: req.HTTP, Sync: req.Sync}); err != nil {
+		// The voter is in: the next leader lists its raft address and the
+		// server itself asks for its own entry (keepListed).
+		n.log.Warn("added a voter but could not list it in the address book yet; it will ask for its entry itself", "peer", req.Name, "err", err)
+	}
+	return nil
 }
 
 // RemovePeer implements api.OperatorBackend (leader only; followers

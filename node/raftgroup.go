@@ -163,6 +163,13 @@ func (g *raftGroup) unreachable(id raft.ServerID) bool {
 // every gain of leadership and, on a follower, the upkeep of its own
 // address-book entry.
 func (n *Node) startLeaderDuties() error {
+	if !n.cfg.multiServer() && n.raft.State() == raft.Leader {
+		// A server alone does them before Start returns, so that its raft
+		// log is quiet once it serves (the loop below then finds them done).
+		if err := n.leaderDuties(context.Background()); err != nil {
+			n.log.Warn("leader duties failed; retrying", "err", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)

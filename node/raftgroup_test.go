@@ -61,9 +61,7 @@ func startGroupTimeout(t testing.TB, a area.Code, names []string, parent []strin
 			}
 			self := n.selfAddrs()
 			req := api.AddVoterRequest{Name: name, Raft: self.Raft, HTTP: self.HTTP, Sync: self.Sync}
-			if err := out[0].AddVoter(context.Background(), req); err != nil {
-				t.Fatalf("add voter %s: %v", name, err)
-			}
+			addVoter(t, append(out, n), req)
 		}
 		out = append(out, n)
 	}
@@ -75,6 +73,23 @@ func startGroupTimeout(t testing.TB, a area.Code, names []string, parent []strin
 		})
 	}
 	return out
+}
+
+// addVoter adds a server through whichever server leads, retrying while
+// leadership moves (a group that grows on a loaded machine may elect
+// again).
+func addVoter(t testing.TB, group []*Node, req api.AddVoterRequest) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := waitLeaderOf(t, group).AddVoter(context.Background(), req)
+		if err == nil {
+			return
+		}
+		if !isNotLeaderErr(err) || time.Now().After(deadline) {
+			t.Fatalf("add voter %s: %v", req.Name, err)
+		}
+	}
 }
 
 // waitLeaderOf waits until a server of nodes leads and returns it.
