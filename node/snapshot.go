@@ -68,16 +68,11 @@ type SnapshotReport struct {
 // checksum, opens its store in a temporary file and verifies it (every
 // chain, every counter). A file that fails a check is reported by error.
 func InspectSnapshot(ctx context.Context, path string) (*SnapshotReport, error) {
-	f, err := os.Open(path)
+	f, r, h, err := openSnapshot(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := bufferedReader(f)
-	h, err := ReadSnapshotHeader(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	tmp, err := os.MkdirTemp("", "fedsync-inspect-")
 	if err != nil {
 		return nil, err
@@ -134,6 +129,22 @@ func guard(fn func() error) (err error) {
 	return fn()
 }
 
+// openSnapshot opens a snapshot file and reads its header; the reader is
+// then at the body. The caller closes the file.
+func openSnapshot(path string) (*os.File, io.Reader, SnapshotHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, SnapshotHeader{}, err
+	}
+	r := bufferedReader(f)
+	h, err := ReadSnapshotHeader(r)
+	if err != nil {
+		f.Close()
+		return nil, nil, h, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, r, h, nil
+}
+
 // bodyToStore writes the checked body to path and opens it as the
 // store of h's area.
 func bodyToStore(r io.Reader, h SnapshotHeader, path string) (*storage.Store, error) {
@@ -179,16 +190,11 @@ type RestoreResult struct {
 // `fedsync operator raft add-voter` (see README, "Running a node on three
 // servers").
 func RestoreSnapshot(ctx context.Context, cfg Config, path string) (*RestoreResult, error) {
-	f, err := os.Open(path)
+	f, r, h, err := openSnapshot(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := bufferedReader(f)
-	h, err := ReadSnapshotHeader(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	if h.Area != cfg.Area {
 		return nil, fmt.Errorf("%s: %w: it holds %s (%s), this server serves %s (%s)", path, ErrSnapshotArea, h.Area, area.Name(h.Area), cfg.Area, area.Name(cfg.Area))
 	}
