@@ -57,8 +57,9 @@ func checkAddrs(name, raftAddr, httpAddr, syncAddr string) error {
 }
 
 // RaftPeers implements api.OperatorBackend: every server of the
-// configuration with its addresses, the leader's view of its liveness,
-// and what it reports of itself (asked over its API, in parallel).
+// configuration with its addresses, whether it is live (it answers over
+// its API and, on the leader, its heartbeats do not fail), and what it
+// reports of itself (asked over its API, in parallel).
 func (n *Node) RaftPeers(ctx context.Context) ([]api.RaftPeer, error) {
 	servers, err := n.configuration()
 	if err != nil {
@@ -85,6 +86,9 @@ func (n *Node) RaftPeers(ctx context.Context) ([]api.RaftPeer, error) {
 		}()
 	}
 	wg.Wait()
+	for i := range out {
+		out[i].Live = out[i].Live && out[i].Error == ""
+	}
 	return out, nil
 }
 

@@ -175,7 +175,7 @@ func (n *Node) startLeaderDuties() error {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		n.whileLeader(ctx, n.onLeadership)
+		n.onEachLeadership(ctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -187,6 +187,26 @@ func (n *Node) startLeaderDuties() error {
 		return nil
 	})
 	return nil
+}
+
+// onEachLeadership runs the leader's duties once each time this server
+// gains leadership, until ctx ends.
+func (n *Node) onEachLeadership(ctx context.Context) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	led := false
+	for {
+		leader := n.raft.State() == raft.Leader
+		if leader && !led {
+			n.onLeadership(ctx) // returns when done, or leadership or ctx ends
+		}
+		led = leader
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // raftInfo describes this server's place in its raft group for status.
