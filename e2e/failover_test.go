@@ -111,9 +111,10 @@ func newCountyGroup(t *testing.T, k fedKnobs, code string, n int, parent []strin
 		peers = append(peers, fmt.Sprintf("%s-%d=%s", code, i+1, s.raftAddr))
 	}
 	for i, s := range out {
+		name := fmt.Sprintf("%s-%d", code, i+1)
+		tc := issueCert(t, code, name) // each server of the group its own certificate
 		editConfig(t, s.config, func(c *node.Config) {
-			c.Name = fmt.Sprintf("%s-%d", code, i+1)
-			c.TLS = issueCert(t, code, c.Name)
+			c.Name, c.TLS = name, tc
 			c.Raft.BootstrapExpect, c.Raft.Peers = n, peers
 		})
 	}
