@@ -17,7 +17,7 @@ func (s *server) ensureToken() bool {
 	if s.token != "" {
 		return true
 	}
-	resp, err := httpClient.Post("http://"+s.httpAddr+"/v1/acl/bootstrap", "application/json", nil)
+	resp, err := httpClient.Post(apiURL(s.httpAddr)+"/v1/acl/bootstrap", "application/json", nil)
 	if err != nil {
 		return false
 	}
