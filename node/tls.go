@@ -206,6 +206,15 @@ func revokedCount(c *tlsutil.CRL) int {
 	return n
 }
 
+// revalidate refuses a peer whose certificate the current CRL revokes:
+// links opened before a revocation end at their next batch or ping.
+func (m *tlsMaterial) revalidate(peer tlsutil.Identity) error {
+	if m.currentCRL().IsRevoked(peer.Serial) {
+		return fmt.Errorf("%w: certificate %s serial %s was revoked after the link opened", tlsutil.ErrRevoked, peer, tlsutil.FormatSerial(peer.Serial))
+	}
+	return nil
+}
+
 // options returns the tlsutil options of one kind of connection.
 func (m *tlsMaterial) options(expect area.Code, authorize func(tlsutil.Identity) error) tlsutil.Options {
 	o := m.opts

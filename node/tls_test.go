@@ -312,8 +312,9 @@ func TestLinkRefusesBadCertificates(t *testing.T) {
 
 // TestRevokedCertificateRefusedOnNextConnection: a street's link is up
 // under mTLS; its certificate is revoked in crl.pem; the county reloads the
-// file and refuses the street's next connection, without a restart, and
-// nothing the street writes afterwards reaches the county.
+// file without a restart, refuses the open link's next batch (cutting it)
+// and the street's next connection, and nothing the street writes
+// afterwards reaches the county.
 func TestRevokedCertificateRefusedOnNextConnection(t *testing.T) {
 	pki, err := tlsutil.NewDevPKI(filepath.Join(t.TempDir(), "pki"), "revoke-test")
 	if err != nil {
@@ -342,19 +343,21 @@ func TestRevokedCertificateRefusedOnNextConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := snap(t, county)
 	if err := pki.Revoke(tlsutil.FormatSerial(id.Serial)); err != nil {
 		t.Fatal(err)
 	}
-	// The street's next connection: its node restarts and dials again.
-	if err := street.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	before := snap(t, county)
-	street = startNode(t, scfg)
+	// The link is up: its next batch is refused and the link cut.
 	if _, err := street.Write(context.Background(), []storage.Mutation{orgMut(t, 2, area.Children(testStreet)[0].Code)}); err != nil {
 		t.Fatal(err)
 	}
 	waitRefusal(t, county, false, tlsutil.RuleRevoked, 1)
+	// The street's next connection: its node restarts and dials again.
+	if err := street.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	street = startNode(t, scfg)
+	waitRefusal(t, county, false, tlsutil.RuleRevoked, 2)
 	if st := street.SyncStatus(); st.Connected {
 		t.Fatalf("revoked street connected: %+v", st)
 	}

@@ -45,6 +45,7 @@ func (n *Node) secureLinks(c *link.ServerConfig) error {
 		return fmt.Errorf("sync link tls: %w", err)
 	}
 	c.TLS = cfg
+	c.Revalidate = n.tls.revalidate
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -148,6 +149,11 @@ copy both to the server only, then delete the key here.`,
 			}
 			if err := tlsutil.ValidServerName(f.name); err != nil {
 				return usagef("--name: %v", err)
+			}
+			for _, ip := range f.ips {
+				if net.ParseIP(ip) == nil {
+					return usagef("--ip %q is not an IP address (use --dns for a host name)", ip)
+				}
 			}
 			p := pkiPaths{f.dir}
 			ca, err := tlsutil.ReadCA(p.ca(), p.caKey())

@@ -38,6 +38,9 @@ func TestTLSCommands(t *testing.T) {
 			t.Errorf("cert create --area %s: want exit 1 and %q:\n%s", tt.area, tt.want, r)
 		}
 	}
+	if r := runCLI(t, "", "tls", "cert", "create", "--dir", dir, "--area", string(testStreet), "--name", "s1", "--ip", "hunhewan.example"); r.code != exitError || !strings.Contains(r.stderr, "use --dns") {
+		t.Errorf("cert create --ip with a host name:\n%s", r)
+	}
 	r = runCLI(t, "", "tls", "cert", "create", "--dir", dir, "--area", string(testStreet), "--name", "s1", "--ip", "127.0.0.1", "--dns", "hunhewan.example", "--days", "30")
 	if r.code != 0 || !strings.Contains(r.stdout, "fedsync://area/210102001000/server/s1") {
 		t.Fatalf("cert create:\n%s", r)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fedsync/sync/proto"
+	"fedsync/tlsutil"
 )
 
 // ServerConfig tunes a Server. A zero field means its default
@@ -39,8 +40,14 @@ type ServerConfig struct {
 	// finds the peer's identity in its ctx (PeerFrom). Nil: plain text.
 	TLS *tls.Config
 	// OnRefuse, when set, is told of every link refused before the
-	// Receiver saw it (for metrics); it must not block.
+	// Receiver saw it, or cut by Revalidate (for metrics); it must not
+	// block.
 	OnRefuse func(Refusal)
+	// Revalidate, when set on a TLS server, is called with the link's
+	// peer before each batch and ping is handed on: an error (a
+	// certificate revoked since the handshake) answers that frame with a
+	// refusal and closes the link. It must be cheap and must not block.
+	Revalidate func(tlsutil.Identity) error
 }
 
 // DefaultServerConfig returns the defaults.

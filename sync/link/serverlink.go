@@ -186,6 +186,14 @@ func (l *serverLink) readLoop(ctx context.Context, queue chan<- func() proto.Ack
 			return ctx.Err()
 		}
 		t, p, err := l.r.readFrameOf(FrameBatch, FramePing)
+		if err == nil {
+			if rerr := l.revalidate(); rerr != nil {
+				ack := proto.Ack{Error: rerr.Error(), Rule: tlsutil.RuleRevoked}
+				l.inflight.Add(1)
+				queue <- func() proto.Ack { return ack }
+				return rerr
+			}
+		}
 		if err == nil && t == FramePing {
 			if len(p) != 0 {
 				err = protoErr(RulePayload, t, ErrMalformed, "ping frame with a %d-byte payload", len(p))

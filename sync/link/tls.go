@@ -74,6 +74,21 @@ func (l *serverLink) authorize(h proto.Hello) error {
 	return err
 }
 
+// revalidate applies Revalidate to the link's peer: a link whose
+// certificate was revoked after its handshake ends at its next frame.
+func (l *serverLink) revalidate() error {
+	if l.peer == nil || l.srv.cfg.Revalidate == nil {
+		return nil
+	}
+	err := l.srv.cfg.Revalidate(*l.peer)
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("%w: %s: %w", ErrRefused, l.peer, err)
+	l.srv.refused(Refusal{Rule: tlsutil.Rule(err), Remote: l.conn.RemoteAddr().String(), Peer: *l.peer, Err: err}, l.log)
+	return err
+}
+
 // refused logs a refusal with everything known of the peer and reports it
 // to OnRefuse.
 func (s *Server) refused(r Refusal, log *slog.Logger) {

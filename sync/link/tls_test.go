@@ -49,7 +49,7 @@ type testPKI struct {
 	roots []*x509.Certificate
 }
 
-func newTestPKI(t *testing.T) *testPKI {
+func newTestPKI(t testing.TB) *testPKI {
 	certPEM, keyPEM, err := tlsutil.CreateCA(tlsutil.CAOptions{Name: "link-test"})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func newTestPKI(t *testing.T) *testPKI {
 	return &testPKI{ca: ca, roots: []*x509.Certificate{ca.Cert}}
 }
 
-func (p *testPKI) cert(t *testing.T, a area.Code, server string) tls.Certificate {
+func (p *testPKI) cert(t testing.TB, a area.Code, server string) tls.Certificate {
 	certPEM, keyPEM, err := tlsutil.CreateCert(p.ca, tlsutil.CertOptions{Area: a, Server: server})
 	if err != nil {
 		t.Fatal(err)
@@ -159,4 +159,19 @@ func TestTLSLink(t *testing.T) {
 	if sub, _ := recv.stats(); sub != 1 {
 		t.Errorf("receiver got %d batches, want only the legitimate one", sub)
 	}
+}
+
+// tlsPair returns the TLS configs of a county's link server and of a
+// street of it dialling in.
+func tlsPair(t testing.TB) (srv, cli *tls.Config) {
+	pki := newTestPKI(t)
+	srv, err := tlsutil.ServerConfig(tlsutil.Options{Roots: pki.roots, Cert: pki.cert(t, "210102000000", "county")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err = tlsutil.ClientConfig(tlsutil.Options{Roots: pki.roots, Cert: pki.cert(t, testSender, "s1"), Authorize: tlsutil.AuthorizeAncestor(testSender)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, cli
 }
