@@ -29,7 +29,7 @@ func TestOperatorRaftCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Name, cfg.Bootstrap = string(county)+"-second", false
+	cfg.Name, cfg.Bootstrap, cfg.RaftTimeout = string(county)+"-second", false, testRaftTimeout
 	if cfg.TLS, err = demoTLS(pki, county, cfg.Name); err != nil {
 		t.Fatal(err)
 	}
