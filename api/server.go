@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/sync/chain/{origin}/{seq}", s.handleChain)
 	s.aclRoutes()
 	s.operatorRoutes()
+	s.membershipRoutes()
 }
 
 // handlerFunc is a route handler that returns its error instead of

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,20 @@ func TestACLRealProcesses(t *testing.T) {
 	}
 	if got := street.status().seqOf(aclStreet); got != seq || street.count("org") != 0 {
 		t.Errorf("a refused write changed the street: seq %d → %d, %d orgs", seq, got, street.count("org"))
+	}
+
+	// A client claiming an attribution: 400, nothing stored.
+	body := `{"community":"` + comm + `","name":"舞蹈队","category":"culture","tier":"guided","founded":"2022-05-01","members":9,"status":"active"}`
+	req, _ := http.NewRequest("POST", "http://"+street.httpAddr+"/v1/records/org", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+street.token)
+	req.Header.Set("X-Fedsync-Accessor", viewer.Accessor)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || street.status().seqOf(aclStreet) != seq {
+		t.Errorf("forged attribution header: %d, seq %d → %d", resp.StatusCode, seq, street.status().seqOf(aclStreet))
 	}
 
 	// An operator of the street writing a platform of another street at

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -37,6 +38,28 @@ func TestCountyOfThreeSurvivesKill9(t *testing.T) {
 	}
 	for _, s := range all {
 		s.waitHealthy()
+	}
+	waitFor(t, "the county's servers to elect a leader", k.Converge, func() bool {
+		for _, c := range county {
+			if self := c.raftSelf(); self.Raft == nil || self.Raft.State != "Leader" {
+				continue
+			}
+			return true
+		}
+		return false
+	})
+	// Tokens are the node's, written through raft: one bootstrap (on a
+	// follower it is forwarded to the leader) serves the three servers.
+	if !county[0].ensureToken() {
+		t.Fatal("no admin token for the county")
+	}
+	for _, c := range county[1:] {
+		c.token = county[0].token
+	}
+	for _, s := range append([]*server{city}, streets...) {
+		if !s.ensureToken() {
+			t.Fatalf("no admin token for %s", s.area)
+		}
 	}
 	old := waitGroupLeader(t, county, nil, k.Converge)
 	w := startWriter(streets, k, 7)
@@ -104,6 +127,19 @@ func (s *server) raftStatus() api.Status {
 	var st api.Status
 	s.getJSON("/v1/status", &st)
 	return st
+}
+
+// raftSelf reads GET /v1/operator/raft/self, which needs no token.
+func (s *server) raftSelf() api.RaftSelf {
+	s.t.Helper()
+	var self api.RaftSelf
+	resp, err := httpClient.Get(apiURL(s.httpAddr) + "/v1/operator/raft/self")
+	if err != nil {
+		return self
+	}
+	defer resp.Body.Close()
+	_ = json.NewDecoder(resp.Body).Decode(&self)
+	return self
 }
 
 // waitGroupLeader waits until a server of group other than not leads and

@@ -272,6 +272,15 @@ func (k KeyringConfig) keys() (primary []byte, all [][]byte, err error) {
 	return primary, all, nil
 }
 
+// Validate checks the timings and returns an error wrapping ErrConfig and a
+// *FieldError naming the first bad one ("timings.probe_timeout").
+func (t Timings) Validate() error {
+	if err := t.validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return nil
+}
+
 func (t Timings) validate() error {
 	for _, d := range []struct {
 		field string

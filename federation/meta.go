@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net"
 	"strconv"
@@ -32,16 +33,50 @@ func (r RaftRole) String() string {
 	return "role(" + strconv.Itoa(int(r)) + ")"
 }
 
-// Limits of the encoded metadata. The largest valid encoding is
-// 16 + (1+64) + 3*(1+128) + (1+32) = 501 bytes, under memberlist's
+// GroupID identifies a node's raft group: the servers of one area that
+// replicate one log. Two servers claiming one area with different non-zero
+// groups are two independent nodes of that area, which the federation
+// refuses (see node's conflict check). The zero GroupID means "not known
+// yet" (a server joining an existing group before it has heard from the
+// group's leader) and conflicts with nothing.
+type GroupID [8]byte
+
+// IsZero reports whether g is the unknown group.
+func (g GroupID) IsZero() bool { return g == GroupID{} }
+
+// String returns g as 16 lowercase hex digits ("" for the zero group).
+func (g GroupID) String() string {
+	if g.IsZero() {
+		return ""
+	}
+	return hex.EncodeToString(g[:])
+}
+
+// ParseGroupID parses 16 hex digits; "" is the zero group.
+func ParseGroupID(s string) (GroupID, error) {
+	var g GroupID
+	if s == "" {
+		return g, nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(g) {
+		return g, fieldErr("meta.group", "%q is not 16 hex digits", s)
+	}
+	copy(g[:], b)
+	return g, nil
+}
+
+// Limits of the encoded metadata. The largest valid encoding (version 2) is
+// 24 + (1+64) + 3*(1+128) + (1+32) = 509 bytes, under memberlist's
 // MetaMaxSize of 512.
 const (
-	MetaVersion    = 1   // the encoding written by EncodeMeta
+	MetaVersion    = 2   // the newest encoding EncodeMeta writes (when Meta.Group is set)
 	MaxNameLen     = 64  // bytes of Meta.Name
 	MaxAddrLen     = 128 // bytes of each host:port address
 	MaxVersionLen  = 32  // bytes of Meta.Version
-	metaFixedLen   = 16  // version, area(12), level, role, flags
-	metaMaxEncoded = metaFixedLen + (1 + MaxNameLen) + 3*(1+MaxAddrLen) + (1 + MaxVersionLen)
+	metaFixedLen   = 16  // version 1: version, area(12), level, role, flags
+	metaFixedLenV2 = 24  // version 2: the same and the raft group (8)
+	metaMaxEncoded = metaFixedLenV2 + (1 + MaxNameLen) + 3*(1+MaxAddrLen) + (1 + MaxVersionLen)
 )
 
 // flagLeaving is set by Pool.Leave just before the leave message: readers
@@ -58,10 +93,11 @@ type Meta struct {
 	Area     area.Code  // the area of the server's node
 	Level    area.Level // Area's level: province, city, county or street
 	APIAddr  string     // host:port of the HTTP API
-	SyncAddr string     // host:port of the upward-sync link server
+	SyncAddr string     // host:port of the upward-sync link server; "" for a street (no children)
 	RaftAddr string     // host:port of the raft transport
 	RaftRole RaftRole   // last known raft role
 	Version  string     // fedsync version, e.g. "0.4.0"; ≤ 32 bytes, printable, no spaces
+	Group    GroupID    // the node's raft group; zero while not known (format version 2 carries it)
 }
 
 // Validate checks every field and returns a *FieldError (wrapping nothing)
@@ -76,6 +112,9 @@ func (m Meta) Validate() error {
 	for _, a := range []struct{ field, v string }{
 		{"meta.api_addr", m.APIAddr}, {"meta.sync_addr", m.SyncAddr}, {"meta.raft_addr", m.RaftAddr},
 	} {
+		if a.v == "" && a.field == "meta.sync_addr" && m.Level == area.LevelStreet {
+			continue // a street has no children, so no sync listener
+		}
 		if err := checkHostPort(a.field, a.v); err != nil {
 			return err
 		}
@@ -152,13 +191,16 @@ func checkHostPort(field, s string) error {
 	return nil
 }
 
-// EncodeMeta encodes m in the current layout (version 1):
+// EncodeMeta encodes m. A Meta without a raft group is written in layout
+// version 1, one with a group in version 2 (so servers that only read
+// version 1 keep reading every server that has no group):
 //
-//	byte 0      format version (1)
+//	byte 0      format version (1 or 2)
 //	bytes 1-12  area, 12 ASCII digits
 //	byte 13     level (1 province, 2 city, 3 county, 4 street)
 //	byte 14     raft role (0 unknown, 1 follower, 2 leader)
 //	byte 15     flags (bit 0: leaving; other bits zero)
+//	bytes 16-23 version 2 only: raft group, 8 bytes, not all zero
 //	then five strings, each a length byte and that many bytes:
 //	name, api_addr, sync_addr, raft_addr, version
 //
@@ -170,9 +212,16 @@ func encodeMeta(m Meta, flags byte) ([]byte, error) {
 		return nil, err
 	}
 	b := make([]byte, 0, metaMaxEncoded)
-	b = append(b, MetaVersion)
+	if m.Group.IsZero() {
+		b = append(b, 1)
+	} else {
+		b = append(b, 2)
+	}
 	b = append(b, m.Area...)
 	b = append(b, byte(m.Level), byte(m.RaftRole), flags)
+	if !m.Group.IsZero() {
+		b = append(b, m.Group[:]...)
+	}
 	for _, s := range []string{m.Name, m.APIAddr, m.SyncAddr, m.RaftAddr, m.Version} {
 		b = append(b, byte(len(s)))
 		b = append(b, s...)
@@ -180,8 +229,9 @@ func encodeMeta(m Meta, flags byte) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeMeta decodes and validates metadata received from the network. It is
-// strict: an unknown version, a short or long input, an unknown flag or any
+// DecodeMeta decodes and validates metadata received from the network, in
+// layout version 1 or 2. It is strict: an unknown version, a version-2
+// encoding with a zero group, a short or long input, an unknown flag or any
 // invalid field is an error wrapping ErrBadMeta and a *FieldError naming the
 // field ("meta.format" for the version byte, "meta.sync_addr",
 // "meta.trailing").
@@ -207,12 +257,23 @@ func parseMeta(b []byte) (Meta, byte, error) {
 	switch {
 	case len(b) == 0:
 		return m, 0, fieldErr("meta.format", "empty metadata")
-	case b[0] != MetaVersion:
-		return m, 0, fieldErr("meta.format", "unsupported format version %d (this server reads %d)", b[0], MetaVersion)
+	case b[0] != 1 && b[0] != 2:
+		return m, 0, fieldErr("meta.format", "unsupported format version %d (this server reads 1 and 2)", b[0])
 	case len(b) > metaMaxEncoded:
 		return m, 0, fieldErr(metaFieldTop, "%d bytes, longer than %d", len(b), metaMaxEncoded)
 	case len(b) < metaFixedLen:
 		return m, 0, fieldErr(fixedFieldAt(len(b)), "truncated: %d bytes", len(b))
+	}
+	fixed := metaFixedLen
+	if b[0] == 2 {
+		if len(b) < metaFixedLenV2 {
+			return m, 0, fieldErr("meta.group", "truncated: %d bytes", len(b))
+		}
+		copy(m.Group[:], b[metaFixedLen:metaFixedLenV2])
+		if m.Group.IsZero() {
+			return m, 0, fieldErr("meta.group", "zero group in a version-2 encoding (a server without a group writes version 1)")
+		}
+		fixed = metaFixedLenV2
 	}
 	m.Area = area.Code(b[1:13])
 	m.Level, m.RaftRole = area.Level(b[13]), RaftRole(b[14])
@@ -220,7 +281,7 @@ func parseMeta(b []byte) (Meta, byte, error) {
 	if flags&^knownFlags != 0 {
 		return m, 0, fieldErr("meta.flags", "unknown flag bits %#02x", flags&^knownFlags)
 	}
-	rest := b[metaFixedLen:]
+	rest := b[fixed:]
 	for _, f := range []struct {
 		name string
 		dst  *string

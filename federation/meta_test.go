@@ -20,6 +20,7 @@ func TestMetaRoundTrip(t *testing.T) {
 			APIAddr:  strings.Repeat("a", MaxAddrLen-6) + ":65535",
 			SyncAddr: "[2001:db8::1]:7000", RaftAddr: "raft.example.org:1",
 			RaftRole: RoleLeader, Version: strings.Repeat("v", MaxVersionLen),
+			Group: GroupID{0xff, 1, 2, 3, 4, 5, 6, 7},
 		},
 	} {
 		b, err := EncodeMeta(m)
@@ -67,6 +68,54 @@ func TestMetaGolden(t *testing.T) {
 	}
 }
 
+// TestMetaGoldenV2 pins the version-2 layout (a raft group), as
+// TestMetaGolden pins version 1.
+func TestMetaGoldenV2(t *testing.T) {
+	m := Meta{
+		Name: "heping-1", Area: county, Level: area.LevelCounty,
+		APIAddr: "10.21.1.2:8080", SyncAddr: "10.21.1.2:8081", RaftAddr: "10.21.1.2:8082",
+		RaftRole: RoleFollower, Version: "0.5.0", Group: GroupID{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3},
+	}
+	path := filepath.Join("testdata", "meta-v2.bin")
+	b, err := EncodeMeta(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[0] != 2 || len(b) != len("x")+12+3+8+5+len("heping-1")+3*len("10.21.1.2:8080")+len("0.5.0") {
+		t.Fatalf("version-2 encoding: %q", b)
+	}
+	if os.Getenv("FEDSYNC_UPDATE_GOLDEN") != "" {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, want) {
+		t.Errorf("encoding changed:\n got %q\nwant %q", b, want)
+	}
+	if got, err := DecodeMeta(want); err != nil || got != m {
+		t.Errorf("golden decodes to %+v, %v", got, err)
+	}
+	zero := bytes.Clone(want)
+	copy(zero[16:24], make([]byte, 8))
+	var fe *FieldError
+	if _, err := DecodeMeta(zero); !errors.As(err, &fe) || fe.Field != "meta.group" {
+		t.Errorf("version 2 with a zero group: %v, want a meta.group error", err)
+	}
+	if _, err := DecodeMeta(want[:20]); !errors.As(err, &fe) || fe.Field != "meta.group" {
+		t.Errorf("version 2 cut in the group: %v, want a meta.group error", err)
+	}
+	if g, err := ParseGroupID(m.Group.String()); err != nil || g != m.Group {
+		t.Errorf("group %s does not parse back: %v %v", m.Group, g, err)
+	}
+	if _, err := ParseGroupID("xyz"); err == nil {
+		t.Error("ParseGroupID accepted xyz")
+	}
+}
+
 func TestDecodeMetaNamesTheField(t *testing.T) {
 	good, err := encodeMeta(testMeta("s1", street), flagLeaving)
 	if err != nil {
@@ -84,7 +133,7 @@ func TestDecodeMetaNamesTheField(t *testing.T) {
 		field string
 	}{
 		{"empty", nil, "meta.format"},
-		{"version 2", patch(0, 2), "meta.format"},
+		{"version 3", patch(0, 3), "meta.format"},
 		{"short area", good[:7], "meta.area"},
 		{"no flags", good[:15], "meta.flags"},
 		{"letter in area", patch(5, 'x'), "meta.area"},
@@ -115,6 +164,13 @@ func TestDecodeMetaNamesTheField(t *testing.T) {
 
 func TestMetaValidate(t *testing.T) {
 	ok := testMeta("s1", street)
+	noSync := ok
+	noSync.SyncAddr = ""
+	if b, err := EncodeMeta(noSync); err != nil {
+		t.Errorf("a street without a sync address: %v", err)
+	} else if got, err := DecodeMeta(b); err != nil || got != noSync {
+		t.Errorf("a street without a sync address decodes to %+v, %v", got, err)
+	}
 	tests := []struct {
 		name  string
 		edit  func(m *Meta)
@@ -130,6 +186,9 @@ func TestMetaValidate(t *testing.T) {
 			m.Area, m.Level = area.MustParse("210102001001"), area.LevelCommunity
 		}, "meta.level"},
 		{"no port", func(m *Meta) { m.SyncAddr = "10.0.0.1" }, "meta.sync_addr"},
+		{"county without sync addr", func(m *Meta) {
+			m.Area, m.Level, m.SyncAddr = county, area.LevelCounty, ""
+		}, "meta.sync_addr"},
 		{"no host", func(m *Meta) { m.RaftAddr = ":8082" }, "meta.raft_addr"},
 		{"port too big", func(m *Meta) { m.APIAddr = "h:65536" }, "meta.api_addr"},
 		{"addr too long", func(m *Meta) { m.APIAddr = strings.Repeat("h", 130) + ":1" }, "meta.api_addr"},
@@ -157,8 +216,10 @@ func FuzzDecodeMeta(f *testing.F) {
 		lb, _ := encodeMeta(m, flagLeaving)
 		f.Add(lb)
 	}
-	if b, err := os.ReadFile(filepath.Join("testdata", "meta-v1.bin")); err == nil {
-		f.Add(b)
+	for _, name := range []string{"meta-v1.bin", "meta-v2.bin"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Add([]byte{})
 	f.Add([]byte{1})

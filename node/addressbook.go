@@ -20,7 +20,8 @@ import (
 //	0x01 0x07 op(1: 1 put, 2 delete) time(8, BE Unix ns) JSON(storage.ServerAddrs)
 //
 // The leader writes an entry when it adds a voter, each new leader writes
-// its own on gaining leadership, and remove-peer deletes one.
+// its own on gaining leadership (and the raft address of any member the
+// book lacks), and remove-peer deletes one.
 const (
 	cmdAddrBook = 7
 
@@ -164,5 +165,28 @@ func (n *Node) leaderDuties(ctx context.Context) error {
 	if err := n.ensureServerSecret(ctx); err != nil {
 		return err
 	}
+	if err := n.listMembers(); err != nil {
+		return err
+	}
 	return n.seed(ctx)
+}
+
+// listMembers lists, with their raft address only, the members of the
+// configuration the address book lacks (a static group's followers that
+// have not led yet); add-voter of such a member fills in its API and sync
+// addresses.
+func (n *Node) listMembers() error {
+	servers, err := n.configuration()
+	if err != nil {
+		return err
+	}
+	for _, s := range servers {
+		if _, ok := n.lookupAddrs(string(s.ID)); ok {
+			continue
+		}
+		if err := n.putAddrs(storage.ServerAddrs{Name: string(s.ID), Raft: string(s.Address)}); err != nil {
+			return fmt.Errorf("list %s in the address book: %w", s.ID, err)
+		}
+	}
+	return nil
 }

@@ -79,6 +79,8 @@ type Config struct {
 	Limits LimitsConfig `toml:"limits"`
 	// Raft: advertise addresses and how a group of several servers forms (raftconfig.go).
 	Raft RaftConfig `toml:"raft"`
+	// Gossip is the [gossip] section: membership, discovery, bypass (gossipconfig.go).
+	Gossip GossipConfig `toml:"gossip"`
 }
 
 // Duration is a time.Duration written as a string ("10s") in TOML.
@@ -116,6 +118,7 @@ func DefaultConfig() Config {
 		LogLevel:          "info",
 		ACL:               DefaultACLConfig(),
 		Limits:            DefaultLimitsConfig(),
+		Gossip:            DefaultGossipConfig(),
 	}
 }
 
@@ -142,6 +145,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	c.TLS.resolve(filepath.Dir(path))
 	c.Privacy.resolve(filepath.Dir(path))
+	if k := c.Gossip.KeyringFile; k != "" && !filepath.IsAbs(k) {
+		c.Gossip.KeyringFile = filepath.Join(filepath.Dir(path), k)
+	}
 	return c, nil
 }
 
@@ -210,6 +216,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Limits.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Gossip.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	switch c.LogLevel {

@@ -23,7 +23,7 @@ func BenchmarkFailoverResume(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				county, street, w := failoverSetup(b, rt)
-				old := leaderOf(county)
+				old := waitLeaderOf(b, county)
 				at, _ := old.store.Watermarks()
 				seq := seqOf(at, street.cfg.Area)
 				b.StartTimer()
@@ -64,7 +64,7 @@ func failoverSetup(b *testing.B, raftTimeout time.Duration) ([]*Node, *Node, *wr
 	cfg.Parent = addrs
 	street := startNode(b, cfg)
 	w := startWriter(b, street)
-	leader := leaderOf(county)
+	leader := waitLeaderOf(b, county)
 	waitFor(b, "the county to apply street entries", func() (bool, string) {
 		wms, _ := leader.store.Watermarks()
 		return seqOf(wms, street.cfg.Area) > 20, fmt.Sprintf("%+v", wms)

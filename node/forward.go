@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -18,17 +19,30 @@ import (
 	"fedsync/storage"
 )
 
-// HeaderForwardedBy names the follower that forwarded a write to the
-// leader. A request that already carries it is never forwarded again (one
-// hop at most): if it reaches a server that is not the leader, that server
-// answers 503 "not leader" and the client retries.
-const HeaderForwardedBy = "X-Fedsync-Forwarded-By"
+// viaForwarded marks, in the Via header, a write a follower forwarded to
+// its leader ("Via: 1.1 <server> (fedsync-forward)"). A request that
+// already carries it is never forwarded again (one hop at most): if it
+// reaches a server that is not the leader, that server answers 503 "not
+// leader" and the client retries. (X-Fedsync-* headers are the server's
+// own and refused from clients, so the mark uses the standard header.)
+const viaForwarded = "(fedsync-forward)"
+
+// forwarded reports whether r was forwarded by a follower.
+func forwarded(r *http.Request) bool {
+	for _, v := range r.Header.Values("Via") {
+		if strings.Contains(v, viaForwarded) {
+			return true
+		}
+	}
+	return false
+}
 
 var _ api.Forwarder = (*Node)(nil)
 
-// peerHTTP is the client of the node's other servers' APIs: forwarded
-// writes and the address-book upkeep, with insecure_plaintext (with TLS,
-// peerTransport's https transport).
+// peerHTTP is the client of the node's other servers' APIs (forwarded
+// writes, the address-book upkeep, list-peers' and remove-peer's
+// questions) with insecure_plaintext (with TLS, peerTransport's https
+// transport).
 var peerHTTP = &http.Transport{
 	DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	ResponseHeaderTimeout: 5 * time.Minute, // a forwarded import batch waits for its raft apply
@@ -39,10 +53,10 @@ var peerHTTP = &http.Transport{
 // ForwardWrite implements api.Forwarder: on a follower that knows its
 // leader's API address, the request is proxied to the leader unchanged
 // (method, path, query, body and every header, Authorization included),
-// with X-Forwarded-For (and -Host, -Proto) set and HeaderForwardedBy
-// naming this server. The leader's answer, status and body, is the answer.
+// with X-Forwarded-For (and -Host, -Proto) set and a Via entry naming
+// this server. The leader's answer, status and body, is the answer.
 func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
-	if n.raft == nil || n.raft.State() == raft.Leader || r.Header.Get(HeaderForwardedBy) != "" {
+	if n.raft == nil || n.raft.State() == raft.Leader || forwarded(r) {
 		return false
 	}
 	la, ok := n.leaderAddrs()
@@ -54,7 +68,7 @@ func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
-			pr.Out.Header.Set(HeaderForwardedBy, n.cfg.Name)
+			pr.Out.Header.Add("Via", "1.1 "+n.cfg.Name+" "+viaForwarded)
 		},
 		Transport: n.peerTransport(),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

@@ -66,6 +66,7 @@ type Node struct {
 	aclm       *aclMetrics
 	linkSeen   sync.Map // child sender area.Code → Unix ns of its last hello, batch or ping
 	syncLimits wire.Limits
+	gossip     gossipHolder // gossip membership and bypass (gossip.go)
 
 	grp raftGroup // this server's place in a group of several (raftgroup.go)
 
@@ -140,7 +141,10 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.serveHTTP(); err != nil {
 		return err
 	}
-	return n.startLeaderDuties()
+	if err := n.startLeaderDuties(); err != nil {
+		return err
+	}
+	return n.startGossip(ctx)
 }
 
 func (n *Node) serveHTTP() error {
@@ -273,7 +277,8 @@ func (n *Node) freshness(code area.Code) ([]rollup.Freshness, error) {
 			continue
 		}
 		out = append(out, rollup.Freshness{Origin: w.Origin, Name: area.Name(w.Origin), Seq: w.Seq,
-			OriginTime: time.Unix(0, w.Time).UTC(), HeardFrom: time.Unix(0, w.HeardFrom).UTC()})
+			OriginTime: time.Unix(0, w.Time).UTC(), HeardFrom: time.Unix(0, w.HeardFrom).UTC(),
+			Via: w.Via, ViaName: area.Name(w.Via), Bypass: w.Via != "" && w.Via.Level() > n.cfg.Area.Level()+1})
 	}
 	return out, nil
 }

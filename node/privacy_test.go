@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"fedsync/area"
@@ -159,4 +160,35 @@ func sentBody(t testing.TB, m storage.Mutation) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestDevKeyWarns: a node on the public development key says so at start.
+func TestDevKeyWarns(t *testing.T) {
+	var logs bytes.Buffer
+	lw := &lockedWriter{w: &logs}
+	n, err := New(testConfig(t.TempDir()), slog.New(slog.NewTextHandler(lw, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n.Stop()
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	if s := logs.String(); !strings.Contains(s, "level=WARN") || !strings.Contains(s, "UNSAFE") || !strings.Contains(s, "unsafe_dev_key") {
+		t.Fatalf("start on the development key logged no warning:\n%s", s)
+	}
+}
+
+// lockedWriter serializes writes of concurrent loggers.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

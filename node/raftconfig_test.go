@@ -50,6 +50,7 @@ func TestRaftConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		c := base()
 		tt.edit(&c)
+		provisionTLS(&c) // a certificate for the server's final name
 		err := c.Validate()
 		switch {
 		case tt.want == "" && err != nil:

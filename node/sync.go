@@ -21,7 +21,7 @@ var _ api.SyncBackend = (*Node)(nil)
 // setupSender prepares the upward sender when the node has a parent. It is
 // created before raft starts so that the FSM can wake it.
 func (n *Node) setupSender() error {
-	if len(n.cfg.Parent) == 0 {
+	if len(n.cfg.Parent) == 0 && (!n.cfg.Gossip.Enabled || n.cfg.Area.Level() == area.LevelProvince) {
 		return nil
 	}
 	scfg := sender.DefaultConfig()
@@ -34,6 +34,9 @@ func (n *Node) setupSender() error {
 		return err
 	}
 	scfg.Dialer = pd
+	if n.cfg.Gossip.Enabled {
+		scfg.Dialer = &upstreamDialer{n: n, tls: pd.tls} // gossip discovery and bypass (bypass.go)
+	}
 	scfg.Logger = n.log
 	s, err := sender.New(scfg)
 	if err != nil {

@@ -41,6 +41,13 @@ type Freshness struct {
 	Seq        uint64    `json:"seq"`         // highest entry applied
 	OriginTime time.Time `json:"origin_time"` // when the origin wrote entry Seq
 	HeardFrom  time.Time `json:"heard_from"`  // when this node last heard from the origin
+	// Via is the child node that last delivered the origin's data here
+	// (ViaName its division name); Bypass is true when that node is not a
+	// direct child of the answering node: the child on the path was down
+	// and was bypassed (DESIGN §6). Empty for the node's own origin.
+	Via     area.Code `json:"via,omitempty"`
+	ViaName string    `json:"via_name,omitempty"`
+	Bypass  bool      `json:"bypass,omitempty"`
 }
 
 // BelowTargetCap bounds Summary.BelowTarget.

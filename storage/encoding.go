@@ -14,7 +14,9 @@ import (
 //	record envelope (bucket rec):  0x01 seq(8) time(8) body…
 //	log entry (bucket log/<origin>, key seq): 0x01 time(8) op(1)
 //	    uvarint len kind, uvarint len id, uvarint len body, chain(32)
-//	watermark (bucket wm): 0x01 seq(8) chain(32) time(8) heard(8)
+//	watermark (bucket wm): 0x01 seq(8) chain(32) time(8) heard(8) [via(12)]
+//	    (via, the delivering sender's area, is absent when empty: watermarks
+//	    written before it existed decode with Via "")
 //	counter (bucket rollup): int64 (8, BE, two's complement)
 const encVersion = 1
 
@@ -73,22 +75,39 @@ func decodeEntry(origin area.Code, seq uint64, v []byte) (Entry, error) {
 	return e, nil
 }
 
+// Watermark encodings: 57 bytes without Via, 69 with it.
+const (
+	wmLen    = 1 + 8 + 32 + 8 + 8
+	wmViaLen = wmLen + 12
+)
+
 func encodeWatermark(w Watermark) []byte {
-	b := make([]byte, 0, 1+8+32+16)
+	b := make([]byte, 0, wmViaLen)
 	b = append(b, encVersion)
 	b = binary.BigEndian.AppendUint64(b, w.Seq)
 	b = append(b, w.Chain[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(w.Time))
-	return binary.BigEndian.AppendUint64(b, uint64(w.HeardFrom))
+	b = binary.BigEndian.AppendUint64(b, uint64(w.HeardFrom))
+	if len(w.Via) == 12 {
+		b = append(b, w.Via...)
+	}
+	return b
 }
 
 func decodeWatermark(origin area.Code, v []byte) (Watermark, error) {
-	if len(v) != 57 || v[0] != encVersion {
+	if (len(v) != wmLen && len(v) != wmViaLen) || v[0] != encVersion {
 		return Watermark{}, fmt.Errorf("watermark %s: %w", origin, ErrCorrupt)
 	}
 	w := Watermark{Origin: origin, Seq: binary.BigEndian.Uint64(v[1:])}
 	copy(w.Chain[:], v[9:41])
 	w.Time = int64(binary.BigEndian.Uint64(v[41:]))
 	w.HeardFrom = int64(binary.BigEndian.Uint64(v[49:]))
+	if len(v) == wmViaLen {
+		via, err := area.Parse(string(v[wmLen:]))
+		if err != nil {
+			return Watermark{}, fmt.Errorf("watermark %s: via: %w", origin, ErrCorrupt)
+		}
+		w.Via = via
+	}
 	return w, nil
 }

@@ -129,7 +129,7 @@ func (st *txState) remote(sender area.Code, r RemoteRange) (RangeResult, error) 
 	fresh := r.Entries[skip:]
 	switch {
 	case len(fresh) == 0:
-		st.heard[r.Origin] = true
+		st.heard[r.Origin], w.Via = true, sender
 		res.Status = RangeDuplicate
 		return res, nil
 	case fresh[0].Seq != w.Seq+1:
@@ -151,6 +151,7 @@ func (st *txState) remote(sender area.Code, r RemoteRange) (RangeResult, error) 
 			return res, err
 		}
 	}
+	w.Via = sender
 	res.Status, res.Applied, res.Watermark = RangeApplied, len(fresh), w.Seq
 	return res, nil
 }

@@ -176,7 +176,7 @@ func (ts *txState) install(sender area.Code, st *OriginState) (RangeResult, erro
 		return res, nil
 	}
 	if st.Seq <= w.Seq {
-		ts.heard[st.Origin] = true
+		ts.heard[st.Origin], w.Via = true, sender
 		res.Status = RangeDuplicate
 		return res, nil
 	}
@@ -195,7 +195,7 @@ func (ts *txState) install(sender area.Code, st *OriginState) (RangeResult, erro
 		}
 		applyRollup(ts, nil, recs[i])
 	}
-	w.Seq, w.Chain, w.Time = st.Seq, st.Chain, st.Time
+	w.Seq, w.Chain, w.Time, w.Via = st.Seq, st.Chain, st.Time, sender
 	ts.heard[st.Origin] = true
 	if err := putFloor(ts.tx, st.Origin, floor{seq: st.Seq, chain: st.Chain}); err != nil {
 		return res, err

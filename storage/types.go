@@ -113,4 +113,9 @@ type Watermark struct {
 	Chain     [32]byte  `json:"-"`          // chain hash at Seq
 	Time      int64     `json:"time"`       // origin time of entry Seq (Unix ns)
 	HeardFrom int64     `json:"heard_from"` // local time the origin was last heard from (Unix ns)
+	// Via is the child node (sender area) that last delivered this origin's
+	// entries or state here: the direct child on the path to the origin
+	// normally, a node further down when that child was bypassed. "" for
+	// this node's own origin and for watermarks written before Via existed.
+	Via area.Code `json:"via,omitempty"`
 }

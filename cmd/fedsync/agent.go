@@ -101,7 +101,10 @@ func (a *app) runAgent(ctx context.Context, cfg node.Config) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "fedsync agent for %s (%s) serving the API at %s\n", area.Name(cfg.Area), cfg.Area, n.HTTPURL())
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-n.Done(): // left the gossip pool (`fedsync leave`)
+	}
 	fmt.Fprintln(a.stdout, "stopping")
 	if err := n.Stop(); err != nil {
 		return fmt.Errorf("stop: %w", err)

@@ -33,10 +33,10 @@ func (a *app) printFederation(ctx context.Context, fed *federation, year int) er
 // printFreshness lists, per origin, the seq applied, when the origin wrote
 // it and when this node last heard from the origin.
 func printFreshness(w io.Writer, fs []rollup.Freshness, now time.Time) error {
-	t := newTable("ORIGIN", "CODE", "SEQ", "ORIGIN TIME", "HEARD FROM").alignRight(2)
+	t := newTable("ORIGIN", "CODE", "SEQ", "ORIGIN TIME", "HEARD FROM", "PATH").alignRight(2)
 	t.indent = "  "
 	for _, f := range fs {
-		t.add(f.Name, string(f.Origin), thousands(int64(f.Seq)), fmtTime(f.OriginTime), ago(f.HeardFrom, now))
+		t.add(f.Name, string(f.Origin), thousands(int64(f.Seq)), fmtTime(f.OriginTime), ago(f.HeardFrom, now), deliveryPath(f.Via, f.Bypass))
 	}
 	if len(fs) == 0 {
 		_, err := fmt.Fprintln(w, "  no origin below has sent anything yet")

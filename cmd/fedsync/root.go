@@ -88,6 +88,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
 	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a), newHealthCmd(a))
 	root.AddCommand(newOperatorCmd(a), newSnapshotCmd(a))
+	addMembershipCmds(root, a)
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
 	root.AddCommand(newPrivacyCmd(a))

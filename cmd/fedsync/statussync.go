@@ -127,10 +127,11 @@ func printChildren(p *printer, st *api.Status, now time.Time) {
 	}
 	sort.Slice(wms, func(i, j int) bool { return wms[i].Origin < wms[j].Origin })
 	p.printf("\nChildren: the origins below this node, as applied here\n")
-	t := newTable("ORIGIN", "CODE", "SEQ", "ORIGIN TIME", "HEARD FROM").alignRight(2)
+	t := newTable("ORIGIN", "CODE", "SEQ", "ORIGIN TIME", "HEARD FROM", "PATH").alignRight(2)
 	t.indent = "  "
 	for _, w := range wms {
-		t.add(area.Name(w.Origin), string(w.Origin), thousands(int64(w.Seq)), fmtNanos(w.Time), nanosAgo(w.HeardFrom, now))
+		t.add(area.Name(w.Origin), string(w.Origin), thousands(int64(w.Seq)), fmtNanos(w.Time), nanosAgo(w.HeardFrom, now),
+			deliveryPath(w.Via, w.Via != "" && w.Via.Level() > st.Area.Level()+1))
 	}
 	p.table(t)
 	limit := "the node's stale_after"

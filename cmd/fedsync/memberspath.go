@@ -1,0 +1,17 @@
+package main
+
+import "fedsync/area"
+
+// deliveryPath renders how an origin's data last arrived: "via 沈北新区"
+// from the direct child on the path, "bypass via 虎石台街道" when that child
+// was down and a node further down sent straight here, "-" for the node's
+// own origin (and for data stored before paths were recorded).
+func deliveryPath(via area.Code, bypass bool) string {
+	switch {
+	case via == "":
+		return "-"
+	case bypass:
+		return "bypass via " + area.Name(via)
+	}
+	return "via " + area.Name(via)
+}
