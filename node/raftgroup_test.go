@@ -41,8 +41,10 @@ func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 // startGroup starts a node of len(names) servers in one area: the first
 // bootstraps alone, the others start with bootstrap = false and are added
 // with AddVoter on the first, as `fedsync operator raft add-voter` does.
+// Its raft_timeout, 500ms, outlasts the mutual-TLS handshakes of new raft
+// connections under the race detector (tens of ms each).
 func startGroup(t testing.TB, a area.Code, names []string, parent []string) []*Node {
-	return startGroupTimeout(t, a, names, parent, 200*time.Millisecond)
+	return startGroupTimeout(t, a, names, parent, 500*time.Millisecond)
 }
 
 // startGroupTimeout is startGroup with the given raft_timeout.
