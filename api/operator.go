@@ -56,7 +56,8 @@ type RaftPeer struct {
 	Leader  bool   `json:"leader"`
 	HTTP    string `json:"http,omitempty"`
 	Sync    string `json:"sync,omitempty"`
-	// Live is the leader's view: false while its heartbeats to the peer fail.
+	// Live: the peer answers over its API and, when this server leads, the
+	// leader's heartbeats to it do not fail.
 	Live bool `json:"live"`
 	// LastIndex and LastContact are what the peer reports of itself (its
 	// /v1/status), when it answered.

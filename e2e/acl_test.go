@@ -69,7 +69,7 @@ func TestACLRealProcesses(t *testing.T) {
 
 	// A client claiming an attribution: 400, nothing stored.
 	body := `{"community":"` + comm + `","name":"舞蹈队","category":"culture","tier":"guided","founded":"2022-05-01","members":9,"status":"active"}`
-	req, _ := http.NewRequest("POST", "http://"+street.httpAddr+"/v1/records/org", strings.NewReader(body))
+	req, _ := http.NewRequest("POST", apiURL(street.httpAddr)+"/v1/records/org", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+street.token)
 	req.Header.Set("X-Fedsync-Accessor", viewer.Accessor)
 	resp, err := httpClient.Do(req)

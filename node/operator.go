@@ -57,8 +57,9 @@ func checkAddrs(name, raftAddr, httpAddr, syncAddr string) error {
 }
 
 // RaftPeers implements api.OperatorBackend: every server of the
-// configuration with its addresses, the leader's view of its liveness,
-// and what it reports of itself (asked over its API, in parallel).
+// configuration with its addresses, whether it is live (it answers over
+// its API and, on the leader, its heartbeats do not fail), and what it
+// reports of itself (asked over its API, in parallel).
 func (n *Node) RaftPeers(ctx context.Context) ([]api.RaftPeer, error) {
 	servers, err := n.configuration()
 	if err != nil {
@@ -85,6 +86,9 @@ func (n *Node) RaftPeers(ctx context.Context) ([]api.RaftPeer, error) {
 		}()
 	}
 	wg.Wait()
+	for i := range out {
+		out[i].Live = out[i].Live && out[i].Error == ""
+	}
 	return out, nil
 }
 
@@ -139,7 +143,12 @@ func (n *Node) AddVoter(_ context.Context, req api.AddVoterRequest) error {
 		return fmt.Errorf("add voter %s at %s: %w", req.Name, req.Raft, err)
 	}
 	n.log.Info("added a voter to the raft group", "peer", req.Name, "raft", req.Raft)
-	return n.putAddrs(storage.ServerAddrs{Name: req.Name, Raft: req.Raft, HTTP: req.HTTP, Sync: req.Sync})
+	if err := n.putAddrs(storage.ServerAddrs{Name: req.Name, Raft: req.Raft, HTTP: req.HTTP, Sync: req.Sync}); err != nil {
+		// The voter is in: the next leader lists its raft address and the
+		// server itself asks for its own entry (keepListed).
+		n.log.Warn("added a voter but could not list it in the address book yet; it will ask for its entry itself", "peer", req.Name, "err", err)
+	}
+	return nil
 }
 
 // RemovePeer implements api.OperatorBackend (leader only; followers

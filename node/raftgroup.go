@@ -163,12 +163,19 @@ func (g *raftGroup) unreachable(id raft.ServerID) bool {
 // every gain of leadership and, on a follower, the upkeep of its own
 // address-book entry.
 func (n *Node) startLeaderDuties() error {
+	if !n.cfg.multiServer() && n.raft.State() == raft.Leader {
+		// A server alone does them before Start returns, so that its raft
+		// log is quiet once it serves (the loop below then finds them done).
+		if err := n.leaderDuties(context.Background()); err != nil {
+			n.log.Warn("leader duties failed; retrying", "err", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		n.whileLeader(ctx, n.onLeadership)
+		n.onEachLeadership(ctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -180,6 +187,26 @@ func (n *Node) startLeaderDuties() error {
 		return nil
 	})
 	return nil
+}
+
+// onEachLeadership runs the leader's duties once each time this server
+// gains leadership, until ctx ends.
+func (n *Node) onEachLeadership(ctx context.Context) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	led := false
+	for {
+		leader := n.raft.State() == raft.Leader
+		if leader && !led {
+			n.onLeadership(ctx) // returns when done, or leadership or ctx ends
+		}
+		led = leader
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // raftInfo describes this server's place in its raft group for status.

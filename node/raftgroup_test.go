@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -41,8 +42,10 @@ func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 // startGroup starts a node of len(names) servers in one area: the first
 // bootstraps alone, the others start with bootstrap = false and are added
 // with AddVoter on the first, as `fedsync operator raft add-voter` does.
+// Its raft_timeout, 500ms, outlasts the mutual-TLS handshakes of new raft
+// connections under the race detector (tens of ms each).
 func startGroup(t testing.TB, a area.Code, names []string, parent []string) []*Node {
-	return startGroupTimeout(t, a, names, parent, 200*time.Millisecond)
+	return startGroupTimeout(t, a, names, parent, 500*time.Millisecond)
 }
 
 // startGroupTimeout is startGroup with the given raft_timeout.
@@ -61,9 +64,7 @@ func startGroupTimeout(t testing.TB, a area.Code, names []string, parent []strin
 			}
 			self := n.selfAddrs()
 			req := api.AddVoterRequest{Name: name, Raft: self.Raft, HTTP: self.HTTP, Sync: self.Sync}
-			if err := out[0].AddVoter(context.Background(), req); err != nil {
-				t.Fatalf("add voter %s: %v", name, err)
-			}
+			addVoter(t, append(out, n), req)
 		}
 		out = append(out, n)
 	}
@@ -75,6 +76,23 @@ func startGroupTimeout(t testing.TB, a area.Code, names []string, parent []strin
 		})
 	}
 	return out
+}
+
+// addVoter adds a server through whichever server leads, retrying while
+// leadership moves (a group that grows on a loaded machine may elect
+// again).
+func addVoter(t testing.TB, group []*Node, req api.AddVoterRequest) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := waitLeaderOf(t, group).AddVoter(context.Background(), req)
+		if err == nil {
+			return
+		}
+		if !isNotLeaderErr(err) || time.Now().After(deadline) {
+			t.Fatalf("add voter %s: %v", req.Name, err)
+		}
+	}
 }
 
 // waitLeaderOf waits until a server of nodes leads and returns it.
@@ -288,7 +306,11 @@ func TestFollowerForwardsWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc, err := anon.Bootstrap(context.Background()) // forwarded: tokens are written through raft
+	var tc *api.TokenCreated
+	err = retryUnavailable(func() (err error) {
+		tc, err = anon.Bootstrap(context.Background()) // forwarded: tokens are written through raft
+		return err
+	})
 	if err != nil {
 		t.Fatalf("bootstrap the node's admin token through a follower: %v", err)
 	}
@@ -303,12 +325,28 @@ func TestFollowerForwardsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := registry.Encode(registry.Platform{ID: "p1", AreaCode: testCounty, Name: "社会组织孵化基地", Type: registry.PlatformIncubator, Founded: "2022-05-01"})
-	st, created, err := c.Create(context.Background(), registry.KindPlatform, json.RawMessage(body))
+	var st *storage.Stored
+	var created bool
+	tries := 0
+	err = retryUnavailable(func() (err error) {
+		tries++
+		st, created, err = c.Create(context.Background(), registry.KindPlatform, json.RawMessage(body))
+		var ae *client.APIError
+		if tries > 1 && errors.As(err, &ae) && ae.Status == http.StatusConflict {
+			// An attempt answered 503 after all committed it ("leadership
+			// lost while committing"): the record is there.
+			st, err = c.Get(context.Background(), registry.KindPlatform, "", "p1")
+			created = err == nil
+		}
+		return err
+	})
 	if err != nil || !created || st.ID != "p1" {
 		t.Fatalf("create through the follower: %v created=%v %+v", err, created, st)
 	}
-	if _, err := leader.Get(registry.KindPlatform, "", "p1"); err != nil {
-		t.Fatalf("the leader does not hold the forwarded write: %v", err)
+	if l := waitLeaderOf(t, county); l != follower {
+		if _, err := l.Get(registry.KindPlatform, "", "p1"); err != nil {
+			t.Fatalf("the leader does not hold the forwarded write: %v", err)
+		}
 	}
 	for _, n := range county {
 		waitFor(t, n.cfg.Name+" to apply the forwarded write", func() (bool, string) {
@@ -318,5 +356,19 @@ func TestFollowerForwardsWrites(t *testing.T) {
 	}
 	if _, err := c.Get(context.Background(), registry.KindPlatform, "", "p1"); err != nil {
 		t.Fatalf("read on the follower: %v", err)
+	}
+}
+
+// retryUnavailable retries fn while the node answers 503 (an election in
+// progress on a loaded machine: the API says "retry later"), for up to 30s.
+func retryUnavailable(fn func() error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := fn()
+		var ae *client.APIError
+		if err == nil || !errors.As(err, &ae) || ae.Status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

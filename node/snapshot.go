@@ -68,26 +68,34 @@ type SnapshotReport struct {
 // checksum, opens its store in a temporary file and verifies it (every
 // chain, every counter). A file that fails a check is reported by error.
 func InspectSnapshot(ctx context.Context, path string) (*SnapshotReport, error) {
-	f, err := os.Open(path)
+	f, r, h, err := openSnapshot(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := bufferedReader(f)
-	h, err := ReadSnapshotHeader(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	tmp, err := os.MkdirTemp("", "fedsync-inspect-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	st, err := bodyToStore(r, h, filepath.Join(tmp, "fedsync.db"))
+	var rep *SnapshotReport
+	err = guard(func() error {
+		st, err := bodyToStore(r, h, filepath.Join(tmp, "fedsync.db"))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		rep, err = inspectStore(ctx, st, h)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	defer st.Close()
+	return rep, nil
+}
+
+// inspectStore counts and verifies an opened snapshot store.
+func inspectStore(ctx context.Context, st *storage.Store, h SnapshotHeader) (*SnapshotReport, error) {
 	rep := &SnapshotReport{Header: h, Records: map[string]int64{}}
 	c, err := st.AreaCounters(h.Area)
 	if err != nil {
@@ -108,6 +116,33 @@ func InspectSnapshot(ctx context.Context, path string) (*SnapshotReport, error) 
 		return nil, err
 	}
 	return rep, nil
+}
+
+// guard runs fn, turning a panic of bbolt on a damaged file (a body whose
+// checksum matches but that is no sound store) into an error.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: the store in it is damaged (%v)", ErrSnapshotFormat, v)
+		}
+	}()
+	return fn()
+}
+
+// openSnapshot opens a snapshot file and reads its header; the reader is
+// then at the body. The caller closes the file.
+func openSnapshot(path string) (*os.File, io.Reader, SnapshotHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, SnapshotHeader{}, err
+	}
+	r := bufferedReader(f)
+	h, err := ReadSnapshotHeader(r)
+	if err != nil {
+		f.Close()
+		return nil, nil, h, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, r, h, nil
 }
 
 // bodyToStore writes the checked body to path and opens it as the
@@ -131,7 +166,7 @@ func bodyToStore(r io.Reader, h SnapshotHeader, path string) (*storage.Store, er
 	st, err := storage.Open(path, h.Area, storage.Options{})
 	if err != nil {
 		os.Remove(path)
-		return nil, fmt.Errorf("snapshot body is not a store of %s: %w", h.Area, err)
+		return nil, fmt.Errorf("%w: its body is not a store of %s: %w", ErrSnapshotFormat, h.Area, err)
 	}
 	return st, nil
 }
@@ -155,16 +190,11 @@ type RestoreResult struct {
 // `fedsync operator raft add-voter` (see README, "Running a node on three
 // servers").
 func RestoreSnapshot(ctx context.Context, cfg Config, path string) (*RestoreResult, error) {
-	f, err := os.Open(path)
+	f, r, h, err := openSnapshot(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := bufferedReader(f)
-	h, err := ReadSnapshotHeader(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	if h.Area != cfg.Area {
 		return nil, fmt.Errorf("%s: %w: it holds %s (%s), this server serves %s (%s)", path, ErrSnapshotArea, h.Area, area.Name(h.Area), cfg.Area, area.Name(cfg.Area))
 	}
@@ -176,18 +206,20 @@ func RestoreSnapshot(ctx context.Context, cfg Config, path string) (*RestoreResu
 	defer lock()
 	tmp := live + ".restoring"
 	os.Remove(tmp)
-	st, err := bodyToStore(r, h, tmp)
+	err = guard(func() error {
+		st, err := bodyToStore(r, h, tmp)
+		if err != nil {
+			return err
+		}
+		if err := prepareRestored(ctx, st); err != nil {
+			st.Close()
+			return err
+		}
+		return st.Close()
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := prepareRestored(ctx, st); err != nil {
-		st.Close()
 		os.Remove(tmp)
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := st.Close(); err != nil {
-		os.Remove(tmp)
-		return nil, err
 	}
 	lock()
 	aside, err := swapIn(cfg.DataDir, tmp)

@@ -121,6 +121,13 @@ func TestSnapshotRefusals(t *testing.T) {
 	flipped[len(flipped)-100] ^= 0xff
 	other := cfg
 	other.Area = area.Children(testCounty)[1].Code
+	junk := bytes.Repeat([]byte("not a bbolt page "), 4096)
+	sum := sha256.Sum256(junk)
+	var garbage bytes.Buffer
+	gh := SnapshotHeader{Area: cfg.Area, Server: "x", BodyBytes: int64(len(junk)), BodySHA256: hex.EncodeToString(sum[:])}
+	if err := writeSnapshotFile(&garbage, gh, func(w io.Writer) (int64, error) { k, err := w.Write(junk); return int64(k), err }); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		cfg  Config
@@ -132,6 +139,7 @@ func TestSnapshotRefusals(t *testing.T) {
 		{"not a snapshot", cfg, bad("junk.snap", []byte("hello, this is no snapshot file")), ErrSnapshotFormat},
 		{"extra bytes", cfg, bad("long.snap", append(bytes.Clone(good), 0)), ErrSnapshotFormat},
 		{"checksum", cfg, bad("flip.snap", flipped), ErrSnapshotChecksum},
+		{"no store in a checksummed body", cfg, bad("junk.snap", garbage.Bytes()), ErrSnapshotFormat},
 		{"other area", other, path, ErrSnapshotArea},
 	}
 	for _, c := range cases {

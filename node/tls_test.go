@@ -522,3 +522,53 @@ func TestPlaintextWarns(t *testing.T) {
 		t.Errorf("HTTPURL %s, want http://", n.HTTPURL())
 	}
 }
+
+// TestCRLReloadRefusesRollback: crl.pem is reloaded when it changes; a
+// file older than the loaded list (a rollback) or unreadable garbage is
+// refused and the loaded list stays in force.
+func TestCRLReloadRefusesRollback(t *testing.T) {
+	pki, err := tlsutil.NewDevPKI(filepath.Join(t.TempDir(), "pki"), "crl-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := pki.Issue(testStreet, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, victim, err := tlsutil.LoadServerCert(files.CertFile, files.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := pki.Issue(testStreet, "s2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := loadTLS(TLSConfig{CAFile: pki.CAFile, CertFile: other.CertFile, KeyFile: other.KeyFile, CRLFile: pki.CRLFile}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(pki.CRLFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.currentCRL().IsRevoked(victim.Serial) {
+		t.Fatal("revoked before the revocation")
+	}
+	if err := pki.Revoke(tlsutil.FormatSerial(victim.Serial)); err != nil {
+		t.Fatal(err)
+	}
+	if !m.currentCRL().IsRevoked(victim.Serial) {
+		t.Fatal("the changed crl.pem was not reloaded")
+	}
+	for name, data := range map[string][]byte{"the older list": old, "garbage": []byte("not a CRL")} {
+		if err := tlsutil.ReplaceFile(pki.CRLFile, data, tlsutil.CertFileMode); err != nil {
+			t.Fatal(err)
+		}
+		if !m.currentCRL().IsRevoked(victim.Serial) {
+			t.Fatalf("after replacing crl.pem by %s, the revocation was lost", name)
+		}
+	}
+	if err := m.revalidate(victim); !errors.Is(err, tlsutil.ErrRevoked) {
+		t.Fatalf("revalidate a revoked peer: %v, want ErrRevoked", err)
+	}
+}

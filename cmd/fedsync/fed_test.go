@@ -19,6 +19,9 @@ import (
 	"fedsync/tlsutil"
 )
 
+// testRaftTimeout is the raft_timeout of the tests' nodes.
+var testRaftTimeout = node.Duration{Duration: 500 * time.Millisecond}
+
 // startTestNode starts a real node of code in dir, as the demo does, sending
 // to parent; it stops when the test ends.
 func startTestNode(t *testing.T, pki *tlsutil.DevPKI, code area.Code, dir string, parent []string, staleAfter time.Duration) (*node.Node, *client.Client) {
@@ -30,6 +33,9 @@ func startTestNode(t *testing.T, pki *tlsutil.DevPKI, code area.Code, dir string
 	if staleAfter > 0 {
 		cfg.StaleAfter = node.Duration{Duration: staleAfter}
 	}
+	// Mutual-TLS handshakes under the race detector take tens of ms: a
+	// group's lease must outlast the new connections of an added voter.
+	cfg.RaftTimeout = testRaftTimeout
 	n, err := startNode(context.Background(), cfg, newLogger(io.Discard, "error"))
 	if err != nil {
 		t.Fatal(err)

@@ -142,6 +142,7 @@ func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
 	}
 	fmt.Fprintf(a.stdout, "Initialised a server for %s (%s, %s) in %s.\n", area.Name(code), code, code.Level(), dir)
 	a.syncSteps(cfg)
+	a.raftSteps(cfg)
 	a.nextSteps(cfgPath, cfg.HTTPAddr)
 	return nil
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/pflag"
 
 	"fedsync/node"
@@ -32,5 +35,19 @@ func (f raftInitFlags) apply(cfg *node.Config) {
 	cfg.Raft.BootstrapExpect, cfg.Raft.Peers = f.expect, f.peers
 	if f.join {
 		cfg.Bootstrap = false
+	}
+}
+
+// raftSteps says how the server joins its group, for a group of several.
+func (a *app) raftSteps(cfg node.Config) {
+	http := cfg.Raft.HTTPAdvertise
+	if http == "" {
+		http = cfg.HTTPAddr
+	}
+	switch {
+	case !cfg.Bootstrap:
+		fmt.Fprintf(a.stdout, "Raft: this server waits to join its node's group; once its agent runs, add it from a server of the group:\n  fedsync --http-addr LEADER_API operator raft add-voter --server-http %s\n", http)
+	case cfg.Raft.BootstrapExpect > 1:
+		fmt.Fprintf(a.stdout, "Raft: a group of %d (%s) that elects a leader once a majority of them runs.\n", cfg.Raft.BootstrapExpect, strings.Join(cfg.Raft.Peers, ", "))
 	}
 }
