@@ -224,6 +224,9 @@ func TestGossipMembersAndBypass(t *testing.T) {
 	}
 	f.delivered(f.city)
 	t.Logf("streets delivered to the city by bypass %v after SIGKILL", since(killed))
+	if r := f.cli(f.streets[0], "status"); r.code != 0 || !strings.Contains(r.stdout, "bypassing 和平区") {
+		t.Fatalf("street status does not show the bypass:\n%s", r)
+	}
 	if r := f.cli(f.city, "status"); r.code != 0 || !strings.Contains(r.stdout, "bypass via") {
 		t.Fatalf("city status does not show the bypass path:\n%s", r)
 	}
