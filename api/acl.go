@@ -284,3 +284,21 @@ func newToken(role storage.Role, a area.Code, desc string, now time.Time) (stora
 		Created: now.UTC().Truncate(time.Second), SecretHash: storage.HashSecret(secret)}
 	return t, secret, nil
 }
+
+// handleStatusACL answers GET /v1/status: with a token, like every /v1
+// route; without checking one while this server holds no token at all (a
+// server waiting to join its group, or one not yet bootstrapped), so that
+// `fedsync operator raft add-voter --server-http` and operators can read
+// what it is.
+func (s *Server) handleStatusACL(w http.ResponseWriter, r *http.Request) error {
+	if s.acl != nil && !s.cfg.ACLDisabled {
+		if toks, err := s.acl.Tokens(); err == nil && len(toks) == 0 {
+			return s.handleStatus(w, r)
+		}
+	}
+	r, err := s.guard(r)
+	if err != nil {
+		return err
+	}
+	return s.handleStatus(w, r)
+}

@@ -60,7 +60,9 @@ func TestTokenRequired(t *testing.T) {
 
 func TestBootstrapOnce(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.ACLDisabled = false })
-	ts.b.tokens = nil // a fresh node
+	ts.b.tokens = nil                                                  // a fresh node
+	wantStatus(t, ts.doAs("", "GET", "/v1/status", ""), http.StatusOK) // open while the server holds no token
+	problemOf(t, ts.doAs("", "GET", "/v1/records/org", ""), http.StatusUnauthorized)
 	rec := ts.doAs("", "POST", "/v1/acl/bootstrap", "")
 	wantStatus(t, rec, http.StatusCreated)
 	var got TokenCreated
@@ -71,6 +73,7 @@ func TestBootstrapOnce(t *testing.T) {
 		t.Errorf("bootstrap answer shows the secret's hash: %s", rec.Body)
 	}
 	wantStatus(t, ts.doAs(got.Secret, "GET", "/v1/acl/tokens", ""), http.StatusOK)
+	problemOf(t, ts.doAs("", "GET", "/v1/status", ""), http.StatusUnauthorized)
 	p := problemOf(t, ts.doAs("", "POST", "/v1/acl/bootstrap", ""), http.StatusConflict)
 	if p.Title != "ACL bootstrap already done" {
 		t.Errorf("second bootstrap: %+v", p)
@@ -261,4 +264,22 @@ func TestMetricsOpen(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.MetricsOpen = true })
 	wantStatus(t, ts.doAs("", "GET", "/metrics", ""), http.StatusOK)
 	problemOf(t, ts.doAs("", "GET", "/v1/status", ""), http.StatusUnauthorized)
+}
+
+// TestOperatorRoutesNeedAdmin: the raft operator and snapshot routes call
+// RequireRole(RoleAdmin).
+func TestOperatorRoutesNeedAdmin(t *testing.T) {
+	ts := newTestServer(t)
+	op := ts.newToken(t, RoleOperator, testStreet)
+	for _, rt := range []struct{ method, path string }{
+		{"GET", "/v1/operator/raft/peers"}, {"DELETE", "/v1/operator/raft/peers/x"}, {"GET", "/v1/snapshot"},
+	} {
+		if p := problemOf(t, ts.doAs(op, rt.method, rt.path, ""), http.StatusForbidden); p.Rule != "role" {
+			t.Errorf("operator on %s %s: %+v", rt.method, rt.path, p)
+		}
+		problemOf(t, ts.doAs("", rt.method, rt.path, ""), http.StatusUnauthorized)
+		if rec := ts.do(rt.method, rt.path, ""); rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized {
+			t.Errorf("admin on %s %s: %d", rt.method, rt.path, rec.Code)
+		}
+	}
 }

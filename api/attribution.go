@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"fedsync/area"
 	"fedsync/registry"
@@ -49,11 +50,29 @@ func refuseAttribution(body []byte) error {
 func attribution(r *http.Request) storage.Attribution {
 	id, _ := IdentityOf(r)
 	a := storage.Attribution{Accessor: id.Accessor, Name: id.Name, Role: id.Role, TokenArea: id.Area,
-		Remote: clipString(r.RemoteAddr, 64), Route: clipString(r.Pattern, 128)}
+		Remote: clipString(remoteOf(r), 64), Route: clipString(r.Pattern, 128)}
 	if id.Anonymous {
 		a.Accessor, a.Role, a.Name = "anonymous", storage.RoleAnonymous, "ACLs disabled"
 	}
 	return a
+}
+
+// remoteOf is the client's address: the TCP peer, and for a write a
+// follower forwarded, the client address it reports (X-Forwarded-For) with
+// the follower's: "10.0.5.31 via 10.0.3.8:41000". The claimed part is only
+// as trustworthy as the peer that sent it.
+func remoteOf(r *http.Request) string {
+	if r.Header.Get(HeaderForwardedBy) == "" {
+		return r.RemoteAddr
+	}
+	xff := r.Header.Get("X-Forwarded-For")
+	if i := strings.LastIndexByte(xff, ','); i >= 0 {
+		xff = xff[i+1:]
+	}
+	if xff = strings.TrimSpace(xff); xff == "" {
+		return r.RemoteAddr
+	}
+	return xff + " via " + r.RemoteAddr
 }
 
 func clipString(s string, n int) string {

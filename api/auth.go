@@ -24,8 +24,12 @@ const (
 // Headers that carry a token. Authorization: Bearer SECRET is preferred.
 const (
 	HeaderToken = "X-Fedsync-Token"
+	// HeaderForwardedBy names the follower that forwarded a write to its
+	// leader (node.HeaderForwardedBy).
+	HeaderForwardedBy = "X-Fedsync-Forwarded-By"
 	// headerReserved is the prefix of headers a client may not send other
-	// than HeaderToken: attribution is the server's to fill in.
+	// than HeaderToken and HeaderForwardedBy: attribution is the server's
+	// to fill in.
 	headerReserved = "X-Fedsync-"
 )
 
@@ -175,7 +179,7 @@ func tokenOf(r *http.Request) string {
 // is the server's to record, never the client's to claim.
 func refuseReservedHeaders(r *http.Request) error {
 	for name := range r.Header {
-		if strings.HasPrefix(name, headerReserved) && name != HeaderToken {
+		if strings.HasPrefix(name, headerReserved) && name != HeaderToken && name != HeaderForwardedBy {
 			p := problem(http.StatusBadRequest, "attribution supplied by the client",
 				"header %s is refused: who made a request is recorded by the server from its token", name)
 			p.Field, p.Rule = name, "attribution is set by the server"

@@ -16,8 +16,8 @@ type Forwarder interface {
 }
 
 // IsWrite reports whether r is a write the leader must serve: a change of
-// records (/v1/records/..., /v1/batch) or of the raft group
-// (/v1/operator/raft/...).
+// records (/v1/records/..., /v1/batch), of the raft group
+// (/v1/operator/raft/...) or of the node's tokens (/v1/acl/...).
 func IsWrite(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
@@ -25,7 +25,7 @@ func IsWrite(r *http.Request) bool {
 		return false
 	}
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/v1/records/") || p == "/v1/batch" || strings.HasPrefix(p, "/v1/operator/raft/")
+	return strings.HasPrefix(p, "/v1/records/") || p == "/v1/batch" || strings.HasPrefix(p, "/v1/operator/raft/") || strings.HasPrefix(p, "/v1/acl/")
 }
 
 // forwardWrites hands writes to the Backend's Forwarder when it has one.

@@ -83,7 +83,8 @@ type OperatorBackend interface {
 	// RemovePeer removes a server; without force it refuses (wrapping
 	// ErrOperatorRefused) to break quorum or to remove the leader.
 	RemovePeer(ctx context.Context, name string, force bool) error
-	// ListAddresses records a member's own addresses in the address book.
+	// ListAddresses records a member's own addresses in the address book
+	// (a follower asks with the node's server secret).
 	ListAddresses(ctx context.Context, a storage.ServerAddrs) error
 }
 
@@ -100,11 +101,32 @@ func (s *Server) operatorRoutes() {
 	s.handle("DELETE /v1/operator/raft/peers/{name}", s.handleRemovePeer)
 	s.handle("PUT /v1/operator/raft/addresses", s.handleListAddresses)
 	s.handle("GET /v1/snapshot", s.handleSnapshot)
+	s.handleOpen("GET /v1/operator/raft/self", s.handleRaftSelf)
 }
 
-// requireAdmin is where the admin-role check of the operator and snapshot
-// routes goes once tokens exist; until then every caller passes.
-func (s *Server) requireAdmin(r *http.Request) error { return nil }
+// RaftSelf is the body of GET /v1/operator/raft/self: who this server is
+// in its raft group. The route needs no token, so that a new server, which
+// has no tokens before it joins, can be added by its API address
+// (`add-voter --server-http`); it tells nothing but names and addresses.
+type RaftSelf struct {
+	Area   string    `json:"area"`
+	Server string    `json:"server"`
+	Raft   *RaftInfo `json:"raft"`
+}
+
+func (s *Server) handleRaftSelf(w http.ResponseWriter, r *http.Request) error {
+	st := s.b.Status()
+	ri := st.Raft
+	if ri != nil {
+		ri = &RaftInfo{State: ri.State, Member: ri.Member, Advertise: ri.Advertise, HTTP: ri.HTTP, Sync: ri.Sync, Waiting: ri.Waiting}
+	}
+	writeJSON(w, r, http.StatusOK, RaftSelf{Area: string(st.Area), Server: st.Server, Raft: ri})
+	return nil
+}
+
+// requireAdmin is the check of every operator and snapshot route: a token
+// of the admin role.
+func (s *Server) requireAdmin(r *http.Request) error { return RequireRole(r, RoleAdmin) }
 
 func (s *Server) operatorBackend(r *http.Request) (OperatorBackend, error) {
 	if err := s.requireAdmin(r); err != nil {

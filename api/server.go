@@ -76,7 +76,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /metrics", s.metricsHandler(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
 	})))
-	s.handle("GET /v1/status", s.handleStatus)
+	s.handleOpen("GET /v1/status", s.handleStatusACL)
 	s.handle("GET /v1/areas/{code}/summary", s.handleSummary)
 	s.handle("POST /v1/records/{kind}", s.handleCreate)
 	s.handle("GET /v1/records/{kind}", s.handleList)
@@ -101,16 +101,26 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // context for the handler's RequireRole and RequireArea checks.
 func (s *Server) handle(pattern string, h handlerFunc) {
 	s.handleOpen(pattern, func(w http.ResponseWriter, r *http.Request) error {
-		r, err := s.authenticate(r)
+		r, err := s.guard(r)
 		if err != nil {
 			return err
 		}
-		id, _ := IdentityOf(r)
-		if ok, wait := s.limiter.allow(id.Accessor); !ok {
-			return s.rateLimited(r, id, wait)
-		}
 		return h(w, r)
 	})
+}
+
+// guard authenticates r (401) and takes one request from its token's rate
+// (429); the returned request carries the Identity.
+func (s *Server) guard(r *http.Request) (*http.Request, error) {
+	r, err := s.authenticate(r)
+	if err != nil {
+		return r, err
+	}
+	id, _ := IdentityOf(r)
+	if ok, wait := s.limiter.allow(id.Accessor); !ok {
+		return r, s.rateLimited(r, id, wait)
+	}
+	return r, nil
 }
 
 // Handle registers an authenticated route for another package (membership

@@ -23,6 +23,7 @@ type cluster struct {
 	noSync bool
 	log    *slog.Logger
 	topo   topology
+	pki    *clusterPKI
 
 	city    *member
 	county  *member // nil in ShapeFlat
@@ -42,6 +43,10 @@ type member struct {
 // address before the parent runs (catch-up).
 func newCluster(dir string, topo topology, noSync bool, log *slog.Logger) (*cluster, error) {
 	c := &cluster{dir: dir, noSync: noSync, log: log, topo: topo}
+	var err error
+	if c.pki, err = newClusterPKI(dir); err != nil {
+		return nil, err
+	}
 	cityAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -70,6 +75,7 @@ func (c *cluster) member(code area.Code, syncAddr string, parent []string) *memb
 	cfg.HTTPAddr, cfg.RaftAddr, cfg.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", syncAddr
 	cfg.Parent = parent
 	cfg.UnsafeNoSync = c.noSync
+	cfg.Privacy.UnsafeDevKey = true    // generated rosters, no real residents
 	cfg.ACL.MetricsWithoutToken = true // the bench scrapes /metrics as Prometheus would
 	return &member{code: code, cfg: cfg}
 }
@@ -86,6 +92,9 @@ func freeAddr() (string, error) {
 
 // start starts m's node.
 func (c *cluster) start(ctx context.Context, m *member) error {
+	if err := c.pki.secure(m); err != nil {
+		return err
+	}
 	n, err := node.New(m.cfg, c.log)
 	if err != nil {
 		return fmt.Errorf("node %s: %w", m.code, err)

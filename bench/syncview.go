@@ -24,14 +24,14 @@ var senderMetrics = map[string]func(*Link, uint64){
 
 // scrapeSender reads n's sender counters from its /metrics (Prometheus
 // text format) into l. It reports false when n exports none (no parent).
-func scrapeSender(ctx context.Context, n *node.Node, l *Link) (bool, error) {
+func scrapeSender(ctx context.Context, hc *http.Client, n *node.Node, l *Link) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+n.HTTPAddr()+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.HTTPURL()+"/metrics", nil)
 	if err != nil {
 		return false, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return false, fmt.Errorf("metrics of %s: %w", n.Area(), err)
 	}
@@ -76,7 +76,7 @@ func (c *cluster) links(ctx context.Context) ([]Link, error) {
 func (c *cluster) link(ctx context.Context, hop string, ms []*member) (Link, error) {
 	l := Link{Hop: hop}
 	for _, m := range ms {
-		ok, err := scrapeSender(ctx, m.n, &l)
+		ok, err := scrapeSender(ctx, c.pki.hc, m.n, &l)
 		if err != nil {
 			return l, err
 		}

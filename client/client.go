@@ -40,6 +40,8 @@ type Client struct {
 	base  *url.URL     // scheme://host:port, no path
 	hc    *http.Client // never nil
 	agent string       // User-Agent header
+	https bool         // an address without a scheme means https (WithCAFile)
+	err   error        // an option's failure, returned by New
 	token string       // API token secret; "" sends none
 }
 
@@ -79,20 +81,26 @@ func New(addr string, opts ...Option) (*Client, error) {
 	if addr == "" {
 		addr = DefaultAddr()
 	}
-	base, err := parseAddr(addr)
-	if err != nil {
-		return nil, err
-	}
-	c := &Client{base: base, hc: &http.Client{Timeout: 60 * time.Second}, agent: "fedsync-client"}
+	c := &Client{hc: &http.Client{Timeout: 60 * time.Second}, agent: "fedsync-client"}
 	for _, o := range opts {
 		o(c)
 	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	base, err := parseAddr(addr, c.https)
+	if err != nil {
+		return nil, err
+	}
+	c.base = base
 	return c, nil
 }
 
-func parseAddr(addr string) (*url.URL, error) {
+func parseAddr(addr string, https bool) (*url.URL, error) {
 	s := addr
-	if !strings.Contains(s, "://") {
+	if !strings.Contains(s, "://") && https {
+		s = "https://" + s
+	} else if !strings.Contains(s, "://") {
 		s = "http://" + s
 	}
 	u, err := url.Parse(s)
@@ -184,6 +192,9 @@ func encodeBody(body any) ([]byte, error) {
 func (c *Client) transportError(method, path string, err error) error {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return &NoAgentError{Addr: c.base.Host, Err: err}
+	}
+	if hint := tlsHint(err); hint != "" {
+		return fmt.Errorf("%s %s%s: %w (%s)", method, c.base, path, err, hint)
 	}
 	return fmt.Errorf("%s %s%s: %w", method, c.base, path, err)
 }

@@ -19,6 +19,15 @@ func (c *Client) RaftPeers(ctx context.Context) ([]api.RaftPeer, error) {
 	return out, nil
 }
 
+// RaftSelf calls GET /v1/operator/raft/self (no token needed).
+func (c *Client) RaftSelf(ctx context.Context) (*api.RaftSelf, error) {
+	var out api.RaftSelf
+	if _, err := c.do(ctx, http.MethodGet, "/v1/operator/raft/self", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // AddVoter calls POST /v1/operator/raft/peers (a follower forwards it to
 // the leader).
 func (c *Client) AddVoter(ctx context.Context, req api.AddVoterRequest) error {

@@ -9,6 +9,7 @@ import (
 
 	"fedsync/area"
 	"fedsync/node"
+	"fedsync/tlsutil"
 )
 
 // TestExampleConfigs loads every example config as the agent would and
@@ -16,8 +17,12 @@ import (
 // It needs no Docker.
 func TestExampleConfigs(t *testing.T) {
 	cfgs := map[string]node.Config{}
+	pki, err := tlsutil.NewDevPKI(t.TempDir(), "deploy-test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"street", "county", "city"} {
-		cfgs[name] = loadValid(t, filepath.Join("examples", name+".toml"))
+		cfgs[name] = loadWithPKI(t, filepath.Join("examples", name+".toml"), pki)
 	}
 	for _, up := range [][2]string{{"street", "county"}, {"county", "city"}} {
 		child, parent := cfgs[up[0]], cfgs[up[1]]
@@ -82,6 +87,31 @@ func TestComposeConfigs(t *testing.T) {
 }
 
 // loadValid loads a config with node.LoadConfig and validates it.
+// loadWithPKI loads an example config whose [tls] names files under
+// /etc/fedsync/pki, and validates it with those files issued by pki for the
+// config's area and name.
+func loadWithPKI(t *testing.T, path string, pki *tlsutil.DevPKI) node.Config {
+	t.Helper()
+	c, err := node.LoadConfig(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	for _, f := range []string{c.TLS.CAFile, c.TLS.CertFile, c.TLS.KeyFile, c.TLS.CRLFile} {
+		if !strings.HasPrefix(f, "/etc/fedsync/pki/") {
+			t.Errorf("%s: [tls] file %q, want one under /etc/fedsync/pki/", path, f)
+		}
+	}
+	files, err := pki.Issue(c.Area, c.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.TLS = node.TLSConfig{CAFile: pki.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile, CRLFile: pki.CRLFile}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("%s with its certificate: %v", path, err)
+	}
+	return c
+}
+
 func loadValid(t *testing.T, path string) node.Config {
 	t.Helper()
 	c, err := node.LoadConfig(path)

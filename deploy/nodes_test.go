@@ -24,6 +24,7 @@ type fedNode struct {
 	parent  string // parent service ("" for the city)
 	addr    string // 127.0.0.1:port of its API
 	cl      *client.Client
+	token   string // admin token secret from its ACL bootstrap (once per node)
 }
 
 // province is the mini-province under test.
@@ -119,6 +120,16 @@ func (n *fedNode) dial(ctx context.Context, dc *compose) error {
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := cl.Health(hctx); err != nil {
+		return err
+	}
+	if n.token == "" {
+		tc, err := cl.Bootstrap(hctx)
+		if err != nil {
+			return fmt.Errorf("acl bootstrap of %s: %w", n.service, err)
+		}
+		n.token = tc.Secret
+	}
+	if cl, err = client.New(addr, client.WithTimeout(30*time.Second), client.WithToken(n.token)); err != nil {
 		return err
 	}
 	n.addr, n.cl = addr, cl

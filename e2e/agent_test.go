@@ -32,6 +32,7 @@ type server struct {
 	syncAddr string // host:port children's sync links connect to
 	logPath  string // stdout and stderr of every run, appended
 	runs     int
+	token    string // admin token secret, from the first bootstrap (acl_harness_test.go)
 
 	proc *agentProc // the current run; nil before the first start
 }
@@ -51,15 +52,20 @@ type agentProc struct {
 func newServer(t testing.TB, area string) *server {
 	t.Helper()
 	s := newServerDirs(t, area)
+	tc := issueCert(t, area, area+"-e2e")
 	r := runCLI(t, "init", "--area", area, "--data-dir", s.dataDir,
-		"--http-addr", s.httpAddr, "--raft-addr", s.raftAddr)
+		"--http-addr", s.httpAddr, "--raft-addr", s.raftAddr,
+		"--tls-ca", tc.CAFile, "--tls-cert", tc.CertFile, "--tls-key", tc.KeyFile, "--tls-crl", tc.CRLFile)
 	if r.code != 0 {
 		t.Fatalf("fedsync init failed:\n%s", r)
 	}
 	if _, err := os.Stat(s.config); err != nil {
 		t.Fatalf("fedsync init wrote no config: %v\n%s", err, r)
 	}
-	editConfig(t, s.config, func(c *node.Config) { c.SyncAddr = s.syncAddr })
+	editConfig(t, s.config, func(c *node.Config) {
+		c.SyncAddr = s.syncAddr
+		c.Limits.RatePerSecond = 0 // the tests poll hard; the rate limit has its own tests
+	})
 	return s
 }
 
@@ -98,6 +104,7 @@ func (s *server) start() {
 	s.t.Helper()
 	s.launch()
 	s.waitHealthy()
+	s.ensureToken()
 }
 
 // launch starts the agent process without waiting for it to be ready. Its
@@ -192,12 +199,12 @@ func (s *server) kill() {
 // the agent exits first or healthTimeout passes.
 func (s *server) waitHealthy() {
 	s.t.Helper()
-	hc := &http.Client{Timeout: time.Second}
+	hc := &http.Client{Timeout: time.Second, Transport: httpClient.Transport}
 	deadline := time.Now().Add(healthTimeout)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
-		resp, err := hc.Get("http://" + s.httpAddr + "/healthz")
+		resp, err := hc.Get(apiURL(s.httpAddr) + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -218,11 +225,11 @@ func (s *server) waitHealthy() {
 // cli runs a CLI command against this server's API.
 func (s *server) cli(args ...string) result {
 	s.t.Helper()
-	return runCLI(s.t, append(args, "--http-addr", s.httpAddr)...)
+	return startCLIEnv(s.t, s.tokenEnv(), append(args, "--http-addr", s.httpAddr)...).wait(s.t, cliTimeout)
 }
 
 // cliBackground starts a CLI command against this server's API.
 func (s *server) cliBackground(args ...string) *process {
 	s.t.Helper()
-	return startCLI(s.t, append(args, "--http-addr", s.httpAddr)...)
+	return startCLIEnv(s.t, s.tokenEnv(), append(args, "--http-addr", s.httpAddr)...)
 }

@@ -126,12 +126,15 @@ func (s *server) do(method, path string, body any) answer {
 		}
 		rd = bytes.NewReader(enc)
 	}
-	req, err := http.NewRequest(method, "http://"+s.httpAddr+path, rd)
+	req, err := http.NewRequest(method, apiURL(s.httpAddr)+path, rd)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if s.ensureToken() {
+		req.Header.Set("Authorization", "Bearer "+s.token)
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {

@@ -52,8 +52,15 @@ type process struct {
 // kills it if it is still running.
 func startCLI(t testing.TB, args ...string) *process {
 	t.Helper()
+	return startCLIEnv(t, nil, args...)
+}
+
+// startCLIEnv is startCLI with the environment env (nil: this process's).
+func startCLIEnv(t testing.TB, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{args: args, done: make(chan struct{})}
 	p.cmd = exec.Command(fedsyncBin, args...)
+	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.cmd.WaitDelay = 5 * time.Second
 	p.start = time.Now()

@@ -83,6 +83,9 @@ func newFedServer(t *testing.T, k fedKnobs, code string, parent []string) *serve
 	c.HTTPAddr, c.RaftAddr, c.SyncAddr, c.Parent = s.httpAddr, s.raftAddr, s.syncAddr, parent
 	c.RaftTimeout = node.Duration{Duration: fedRaftTTL}
 	c.UnsafeNoSync = !k.Fsync
+	c.Limits.RatePerSecond = 0 // the tests poll hard; the rate limit has its own tests
+	c.TLS = issueCert(t, code, c.Name)
+	c.Privacy.UnsafeDevKey = true
 	if err := c.Validate(); err != nil {
 		t.Fatalf("config of %s: %v", code, err)
 	}
@@ -107,6 +110,7 @@ func (f *federation) start() {
 	}
 	for _, s := range f.all() {
 		s.waitHealthy()
+		s.ensureToken()
 	}
 	f.t.Logf("%d agents healthy after %v", len(f.all()), since(begin))
 }

@@ -45,6 +45,10 @@ func runTests(m *testing.M) int {
 		fmt.Printf("e2e: built %s in %v\n", bin, time.Since(start).Round(time.Millisecond))
 	}
 	fedsyncBin = bin
+	if err := setupPKI(dir); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
+		return 1
+	}
 	return m.Run()
 }
 

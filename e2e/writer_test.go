@@ -107,7 +107,7 @@ func (w *writer) step(ctx context.Context) error {
 		w.next++
 		recs = append(recs, fedOrg(fmt.Sprintf("w-%s-%07d", s.area, w.next), w.next, comms))
 	}
-	res, err := postBatch(ctx, s.httpAddr, api.BatchModeUpsert, recs)
+	res, err := postBatch(ctx, s, api.BatchModeUpsert, recs)
 	if err != nil {
 		return err
 	}
@@ -137,10 +137,11 @@ func (w *writer) deleteOne(ctx context.Context, s *server, live map[string]regis
 		return nil
 	}
 	id := victims[0].ID
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, "http://"+s.httpAddr+"/v1/records/org/"+url.PathEscape(id), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, apiURL(s.httpAddr)+"/v1/records/org/"+url.PathEscape(id), nil)
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := writerClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("delete org %s at %s: %w", id, s.area, err)
@@ -208,9 +209,11 @@ func fedOrg(id string, n int, comms []area.Division) registry.Org {
 	}
 }
 
-// postBatch sends POST /v1/batch of orgs to the API at addr and requires a
-// 200 with one result per record.
-func postBatch(ctx context.Context, addr, mode string, orgs []registry.Org) (api.BatchResponse, error) {
+// postBatch sends POST /v1/batch of orgs to the API of s, with its admin
+// token (set when it started), and requires a 200 with one result per
+// record.
+func postBatch(ctx context.Context, s *server, mode string, orgs []registry.Org) (api.BatchResponse, error) {
+	addr := s.httpAddr
 	req := api.BatchRequest{Kind: registry.KindOrg, Mode: mode}
 	for _, o := range orgs {
 		b, err := json.Marshal(o)
@@ -223,11 +226,12 @@ func postBatch(ctx context.Context, addr, mode string, orgs []registry.Org) (api
 	if err != nil {
 		return api.BatchResponse{}, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/v1/batch", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL(addr)+"/v1/batch", bytes.NewReader(body))
 	if err != nil {
 		return api.BatchResponse{}, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := writerClient.Do(hreq)
 	if err != nil {
 		return api.BatchResponse{}, fmt.Errorf("post batch to %s: %w", addr, err)
@@ -252,12 +256,12 @@ func postBatch(ctx context.Context, addr, mode string, orgs []registry.Org) (api
 
 // writeBacklog creates total new orgs spread over the streets, in batches
 // of up to 1000, every street at once, and returns how many each street
-// acknowledged.
-func writeBacklog(streets []*server, total int) (map[string]int64, error) {
+// acknowledged and the number of batches (each also wrote an audit entry).
+func writeBacklog(streets []*server, total int) (got map[string]int64, batches int, err error) {
 	const maxBatch = 1000
+	got = make(map[string]int64)
 	var (
 		mu   sync.Mutex
-		got  = make(map[string]int64)
 		errs []error
 		wg   sync.WaitGroup
 	)
@@ -274,7 +278,7 @@ func writeBacklog(streets []*server, total int) (map[string]int64, error) {
 				for j := range orgs {
 					orgs[j] = fedOrg(fmt.Sprintf("b-%s-%07d", s.area, done+j), done+j, comms)
 				}
-				res, err := postBatch(context.Background(), s.httpAddr, api.BatchModeCreate, orgs)
+				res, err := postBatch(context.Background(), s, api.BatchModeCreate, orgs)
 				if err == nil {
 					err = allCreated(res)
 				}
@@ -285,13 +289,14 @@ func writeBacklog(streets []*server, total int) (map[string]int64, error) {
 					return
 				}
 				got[s.area] += int64(b)
+				batches++
 				mu.Unlock()
 				done += b
 			}
 		})
 	}
 	wg.Wait()
-	return got, errors.Join(errs...)
+	return got, batches, errors.Join(errs...)
 }
 
 // allCreated requires every result of a batch to be "created".

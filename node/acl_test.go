@@ -20,7 +20,7 @@ import (
 // returns the status and body.
 func call(t testing.TB, n *Node, secret, method, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+n.HTTPAddr()+path, strings.NewReader(body))
+	req, err := http.NewRequest(method, n.HTTPURL()+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func call(t testing.TB, n *Node, secret, method, path, body string) (int, string
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestForgedAuditRefusedAtReceiver(t *testing.T) {
 	body, _ := json.Marshal(forged)
 	comm := area.Children(testStreet)[0].Code
 	data := orgMut(t, 1, comm)
-	e1 := storage.Entry{Origin: testStreet, Seq: 1, Time: 1, Kind: data.Kind, ID: data.ID, Op: storage.OpPut, Body: data.Body}
+	e1 := storage.Entry{Origin: testStreet, Seq: 1, Time: 1, Kind: data.Kind, ID: data.ID, Op: storage.OpPut, Body: sentBody(t, data)}
 	e1.Chain = storage.ChainNext([32]byte{}, e1)
 	e2 := storage.Entry{Origin: testStreet, Seq: 2, Time: 1, Kind: storage.KindAudit, ID: forged.Accessor, Op: storage.OpPut, Body: body}
 	e2.Chain = storage.ChainNext(e1.Chain, e2)

@@ -15,12 +15,13 @@ import (
 // The address book lists, for every server of the node, the raft, HTTP and
 // sync addresses the others dial: a follower forwards writes to the
 // leader's HTTP address and tells children the leader's sync address. It
-// lives in the store and changes only through raft (command type 6):
+// lives in the store and changes only through raft (command type 7):
 //
 //	0x01 0x07 op(1: 1 put, 2 delete) time(8, BE Unix ns) JSON(storage.ServerAddrs)
 //
 // The leader writes an entry when it adds a voter, each new leader writes
-// its own on gaining leadership, and remove-peer deletes one.
+// its own on gaining leadership (and the raft address of any member the
+// book lacks), and remove-peer deletes one.
 const (
 	cmdAddrBook = 7
 
@@ -58,7 +59,7 @@ func decodeAddrBook(b []byte) (byte, storage.ServerAddrs, error) {
 	return op, a, nil
 }
 
-// applyAddrBook is the FSM's half of command type 6.
+// applyAddrBook is the FSM's half of command type 7.
 func (f *fsm) applyAddrBook(index uint64, b []byte) any {
 	op, a, err := decodeAddrBook(b)
 	if err != nil {
@@ -161,5 +162,31 @@ func (n *Node) leaderDuties(ctx context.Context) error {
 			return fmt.Errorf("list this server in the address book: %w", err)
 		}
 	}
+	if err := n.ensureServerSecret(ctx); err != nil {
+		return err
+	}
+	if err := n.listMembers(); err != nil {
+		return err
+	}
 	return n.seed(ctx)
+}
+
+// listMembers lists, with their raft address only, the members of the
+// configuration the address book lacks (a static group's followers that
+// have not led yet); add-voter of such a member fills in its API and sync
+// addresses.
+func (n *Node) listMembers() error {
+	servers, err := n.configuration()
+	if err != nil {
+		return err
+	}
+	for _, s := range servers {
+		if _, ok := n.lookupAddrs(string(s.ID)); ok {
+			continue
+		}
+		if err := n.putAddrs(storage.ServerAddrs{Name: string(s.ID), Raft: string(s.Address)}); err != nil {
+			return fmt.Errorf("list %s in the address book: %w", s.ID, err)
+		}
+	}
+	return nil
 }

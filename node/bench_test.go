@@ -179,7 +179,7 @@ func BenchmarkAPICreate(b *testing.B) {
 	n := quietNode(b, b.TempDir())
 	defer n.Stop()
 	secret := bootstrapToken(b, n)
-	url := "http://" + n.HTTPAddr() + "/v1/records/org"
+	url, hc := n.HTTPURL()+"/v1/records/org", testHTTPClient()
 	i := 0
 	for b.Loop() {
 		body, _ := json.Marshal(benchOrg(i))
@@ -187,7 +187,7 @@ func BenchmarkAPICreate(b *testing.B) {
 		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+secret)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}

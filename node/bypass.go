@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -181,7 +182,10 @@ func syncServers(ms []federation.Member) []federation.Member {
 // tries them in order, each with the whole handshake: a follower's refusal
 // (ErrNotLeader) moves on to the next target, and a leader hint in the
 // refusal is followed once, as parentDialer does.
-type upstreamDialer struct{ n *Node }
+type upstreamDialer struct {
+	n   *Node
+	tls *tls.Config // mutual TLS of the link (parentTLS); nil: plain text
+}
 
 var _ proto.Dialer = (*upstreamDialer)(nil)
 
@@ -201,7 +205,7 @@ func (d *upstreamDialer) Dial(ctx context.Context, h proto.Hello) (proto.Session
 			continue
 		}
 		tried[t.addr] = true
-		sess, err := n.dialTarget(ctx, t, h)
+		sess, err := n.dialTarget(ctx, t, h, d.tls)
 		if err == nil {
 			return sess, nil
 		}
@@ -220,10 +224,16 @@ func (d *upstreamDialer) Dial(ctx context.Context, h proto.Hello) (proto.Session
 
 // dialTarget opens one link; a link to an ancestor is tracked so that the
 // parent's return closes it.
-func (n *Node) dialTarget(ctx context.Context, t upstreamTarget, h proto.Hello) (proto.Session, error) {
-	ld := &link.Dialer{DialConn: func(ctx context.Context) (net.Conn, error) {
+func (n *Node) dialTarget(ctx context.Context, t upstreamTarget, h proto.Hello, tcfg *tls.Config) (proto.Session, error) {
+	dial := func(ctx context.Context) (net.Conn, error) {
 		nd := net.Dialer{Timeout: 5 * time.Second}
-		conn, err := nd.DialContext(ctx, "tcp", t.addr)
+		return nd.DialContext(ctx, "tcp", t.addr)
+	}
+	if tcfg != nil {
+		dial = link.TLSDial(dial, tcfg)
+	}
+	ld := &link.Dialer{DialConn: func(ctx context.Context) (net.Conn, error) {
+		conn, err := dial(ctx)
 		if err != nil || !t.bypass {
 			return conn, err
 		}

@@ -70,6 +70,10 @@ type Config struct {
 	// UnsafeNoSync turns off fsync of the store and raft log. Loses data
 	// on power failure; for benchmarks and tests only.
 	UnsafeNoSync bool `toml:"unsafe_no_sync"`
+	// TLS is the [tls] section: certificates, or insecure_plaintext (tls.go).
+	TLS TLSConfig `toml:"tls"`
+	// Privacy holds the federation's hash key for personal data (privacy.go).
+	Privacy PrivacyConfig `toml:"privacy"`
 	// ACL and Limits are the [acl] and [limits] tables (aclconfig.go).
 	ACL    ACLConfig    `toml:"acl"`
 	Limits LimitsConfig `toml:"limits"`
@@ -139,6 +143,8 @@ func LoadConfig(path string) (Config, error) {
 	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
 		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
 	}
+	c.TLS.resolve(filepath.Dir(path))
+	c.Privacy.resolve(filepath.Dir(path))
 	if k := c.Gossip.KeyringFile; k != "" && !filepath.IsAbs(k) {
 		c.Gossip.KeyringFile = filepath.Join(filepath.Dir(path), k)
 	}
@@ -202,6 +208,12 @@ func (c Config) Validate() error {
 	}
 	if c.ApplyTimeout.Duration <= 0 {
 		errs = append(errs, errors.New("apply_timeout: must be positive"))
+	}
+	if err := c.TLS.validate(c.Area, c.Name); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Privacy.validate(c.Area); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Limits.validate(); err != nil {
 		errs = append(errs, err)

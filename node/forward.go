@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -18,16 +19,30 @@ import (
 	"fedsync/storage"
 )
 
-// HeaderForwardedBy names the follower that forwarded a write to the
-// leader. A request that already carries it is never forwarded again (one
-// hop at most): if it reaches a server that is not the leader, that server
-// answers 503 "not leader" and the client retries.
-const HeaderForwardedBy = "X-Fedsync-Forwarded-By"
+// viaForwarded marks, in the Via header, a write a follower forwarded to
+// its leader ("Via: 1.1 <server> (fedsync-forward)"). A request that
+// already carries it is never forwarded again (one hop at most): if it
+// reaches a server that is not the leader, that server answers 503 "not
+// leader" and the client retries. (X-Fedsync-* headers are the server's
+// own and refused from clients, so the mark uses the standard header.)
+const viaForwarded = "(fedsync-forward)"
+
+// forwarded reports whether r was forwarded by a follower.
+func forwarded(r *http.Request) bool {
+	for _, v := range r.Header.Values("Via") {
+		if strings.Contains(v, viaForwarded) {
+			return true
+		}
+	}
+	return false
+}
 
 var _ api.Forwarder = (*Node)(nil)
 
-// peerHTTP is the client of the node's other servers' APIs: forwarded
-// writes and the address-book upkeep.
+// peerHTTP is the client of the node's other servers' APIs (forwarded
+// writes, the address-book upkeep, list-peers' and remove-peer's
+// questions) with insecure_plaintext (with TLS, peerTransport's https
+// transport).
 var peerHTTP = &http.Transport{
 	DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	ResponseHeaderTimeout: 5 * time.Minute, // a forwarded import batch waits for its raft apply
@@ -38,24 +53,24 @@ var peerHTTP = &http.Transport{
 // ForwardWrite implements api.Forwarder: on a follower that knows its
 // leader's API address, the request is proxied to the leader unchanged
 // (method, path, query, body and every header, Authorization included),
-// with X-Forwarded-For (and -Host, -Proto) set and HeaderForwardedBy
-// naming this server. The leader's answer, status and body, is the answer.
+// with X-Forwarded-For (and -Host, -Proto) set and a Via entry naming
+// this server. The leader's answer, status and body, is the answer.
 func (n *Node) ForwardWrite(w http.ResponseWriter, r *http.Request) bool {
-	if n.raft == nil || n.raft.State() == raft.Leader || r.Header.Get(HeaderForwardedBy) != "" {
+	if n.raft == nil || n.raft.State() == raft.Leader || forwarded(r) {
 		return false
 	}
 	la, ok := n.leaderAddrs()
 	if !ok || la.HTTP == "" || la.Name == n.cfg.Name {
 		return false
 	}
-	target := &url.URL{Scheme: "http", Host: la.HTTP}
+	target := &url.URL{Scheme: n.peerScheme(), Host: la.HTTP}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
-			pr.Out.Header.Set(HeaderForwardedBy, n.cfg.Name)
+			pr.Out.Header.Add("Via", "1.1 "+n.cfg.Name+" "+viaForwarded)
 		},
-		Transport: peerHTTP,
+		Transport: n.peerTransport(),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			n.log.Warn("forwarding a write to the leader failed", "leader", la.Name, "http", la.HTTP, "err", err)
 			writeUnavailable(w, r, fmt.Sprintf("this server is a follower and could not reach the leader %s at %s to forward the write: %v; retry", la.Name, la.HTTP, err))
@@ -96,16 +111,17 @@ func (n *Node) keepListed(ctx context.Context) {
 			continue
 		}
 		if la, ok := n.leaderAddrs(); ok && la.HTTP != "" {
-			if err := peerCall(ctx, http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
+			if err := n.peerCall(ctx, http.MethodPut, la.HTTP, "/v1/operator/raft/addresses", self, nil); err != nil {
 				n.log.Debug("asking the leader to list this server's addresses", "leader", la.Name, "err", err)
 			}
 		}
 	}
 }
 
-// peerCall sends one JSON request to another server's API and decodes a
-// 2xx answer into out (when not nil).
-func peerCall(ctx context.Context, method, host, path string, in, out any) error {
+// peerCall sends one JSON request to another server's API, with the
+// node's server secret as token, over the node's TLS when configured, and
+// decodes a 2xx answer into out (when not nil).
+func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -116,12 +132,15 @@ func peerCall(ctx context.Context, method, host, path string, in, out any) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, n.peerScheme()+"://"+host+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := peerHTTP.RoundTrip(req)
+	if secret := n.serverSecret(); secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
+	resp, err := n.peerTransport().RoundTrip(req)
 	if err != nil {
 		return err
 	}

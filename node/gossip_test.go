@@ -20,8 +20,6 @@ import (
 	"fedsync/storage"
 )
 
-var testCity = area.MustParse("210100000000")
-
 // gossipTestConfig is testConfig for a server of area a in a gossip pool
 // with timings ten times faster than the WAN defaults (a crash is declared
 // in a few seconds) and the given keyring file ("" = the development key).
@@ -29,6 +27,7 @@ func gossipTestConfig(t *testing.T, a area.Code, name, keyring string, join ...s
 	t.Helper()
 	c := testConfig(t.TempDir())
 	c.Area, c.Name = a, name
+	provisionTLS(&c) // a certificate of this area and name
 	c.KeepAlive = Duration{200 * time.Millisecond}
 	c.Gossip.Enabled = true
 	c.Gossip.BindAddr = "127.0.0.1:0"

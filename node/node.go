@@ -57,6 +57,7 @@ type Node struct {
 	http  *api.Server
 	ln    net.Listener
 	reg   *prometheus.Registry
+	tls   *tlsMaterial // nil with insecure_plaintext
 
 	sender     notifier       // wakes the upward sender; nil when the node has no parent
 	up         *sender.Sender // the upward sender; nil when the node has no parent
@@ -108,7 +109,14 @@ func (n *Node) start(ctx context.Context) error {
 	if err := ensureDir(n.cfg.DataDir); err != nil {
 		return err
 	}
-	st, err := storage.Open(filepath.Join(n.cfg.DataDir, "fedsync.db"), n.cfg.Area, storage.Options{NoSync: n.cfg.UnsafeNoSync})
+	if err := n.setupTLS(); err != nil {
+		return err
+	}
+	red, err := n.redactor()
+	if err != nil {
+		return err
+	}
+	st, err := storage.Open(filepath.Join(n.cfg.DataDir, "fedsync.db"), n.cfg.Area, storage.Options{NoSync: n.cfg.UnsafeNoSync, Redactor: red})
 	if errors.Is(err, storage.ErrLocked) {
 		return fmt.Errorf("%w: %s", ErrDataDirLocked, n.cfg.DataDir)
 	}
@@ -158,6 +166,7 @@ func (n *Node) serveHTTP() error {
 	if err != nil {
 		return fmt.Errorf("http_addr %s: %w", n.cfg.HTTPAddr, err)
 	}
+	ln = n.httpListener(ln)
 	n.http, n.ln = srv, ln
 	n.wg.Add(1)
 	go func() {

@@ -19,11 +19,16 @@ func testConfig(dir string) Config {
 	c := DefaultConfig()
 	c.Area, c.DataDir, c.Name = testStreet, dir, "210102001000-test"
 	c.HTTPAddr, c.RaftAddr, c.SyncAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	provisionTLS(&c)
+	c.Privacy.UnsafeDevKey = true
 	return c
 }
 
-func startNode(t *testing.T, cfg Config) *Node {
+// startNode starts a node of cfg; unless cfg is insecure_plaintext, it
+// runs with a certificate of the test CA for cfg's final area and name.
+func startNode(t testing.TB, cfg Config) *Node {
 	t.Helper()
+	provisionTLS(&cfg)
 	n, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +40,7 @@ func startNode(t *testing.T, cfg Config) *Node {
 	return n
 }
 
-func orgMut(t *testing.T, i int, c area.Code) storage.Mutation {
+func orgMut(t testing.TB, i int, c area.Code) storage.Mutation {
 	o := registry.Org{ID: fmt.Sprintf("org-%d", i), Community: c, Name: fmt.Sprintf("读书会%d", i), Category: registry.CatCulture,
 		Tier: registry.TierGuided, Founded: "2021-04-01", Members: 20, Status: registry.StatusActive}
 	b, err := registry.Encode(o)

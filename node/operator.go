@@ -98,7 +98,7 @@ func (n *Node) askPeer(ctx context.Context, p *api.RaftPeer) {
 		return
 	} else {
 		var st api.Status
-		if err := peerCall(ctx, "GET", p.HTTP, "/v1/status", nil, &st); err != nil {
+		if err := n.peerCall(ctx, "GET", p.HTTP, "/v1/status", nil, &st); err != nil {
 			p.Error = err.Error()
 			return
 		}
@@ -111,7 +111,8 @@ func (n *Node) askPeer(ctx context.Context, p *api.RaftPeer) {
 
 // AddVoter implements api.OperatorBackend (leader only; followers
 // forward): the server joins the group as a voter, and the address book
-// lists it.
+// lists it. For a server that is already a voter at that raft address
+// (a static group's member) only the address book changes.
 func (n *Node) AddVoter(_ context.Context, req api.AddVoterRequest) error {
 	if err := checkAddrs(req.Name, req.Raft, req.HTTP, req.Sync); err != nil {
 		return err
@@ -119,8 +120,13 @@ func (n *Node) AddVoter(_ context.Context, req api.AddVoterRequest) error {
 	if n.raft.State() != raft.Leader {
 		return fmt.Errorf("add voter %s: %w", req.Name, ErrNotLeader)
 	}
-	if s, ok := n.member(req.Name); ok && string(s.Address) != req.Raft {
-		return fmt.Errorf("%w: add voter: %s is already in the group at %s; remove it first to move it to %s", api.ErrOperatorRefused, req.Name, s.Address, req.Raft)
+	if s, ok := n.member(req.Name); ok {
+		if string(s.Address) != req.Raft {
+			return fmt.Errorf("%w: add voter: %s is already in the group at %s; remove it first to move it to %s", api.ErrOperatorRefused, req.Name, s.Address, req.Raft)
+		}
+		if s.Suffrage == raft.Voter { // already a voter: only its addresses change
+			return n.putAddrs(storage.ServerAddrs{Name: req.Name, Raft: req.Raft, HTTP: req.HTTP, Sync: req.Sync})
+		}
 	}
 	servers, _ := n.configuration()
 	for _, s := range servers {
@@ -140,7 +146,7 @@ func (n *Node) AddVoter(_ context.Context, req api.AddVoterRequest) error {
 // forward). Without force it refuses to remove the leader itself and to
 // leave fewer live voters than the remaining configuration's
 // quorum. The address book forgets the server.
-func (n *Node) RemovePeer(_ context.Context, name string, force bool) error {
+func (n *Node) RemovePeer(ctx context.Context, name string, force bool) error {
 	if n.raft.State() != raft.Leader {
 		return fmt.Errorf("remove peer %s: %w", name, ErrNotLeader)
 	}
@@ -149,7 +155,7 @@ func (n *Node) RemovePeer(_ context.Context, name string, force bool) error {
 		return fmt.Errorf("%w: %s", api.ErrUnknownPeer, name)
 	}
 	if !force {
-		if err := n.removalSafe(target); err != nil {
+		if err := n.removalSafe(ctx, target); err != nil {
 			return err
 		}
 	}
@@ -166,7 +172,7 @@ func (n *Node) RemovePeer(_ context.Context, name string, force bool) error {
 
 // removalSafe refuses removing target when it is the leader, or when the
 // voters that remain would have fewer live members than their quorum.
-func (n *Node) removalSafe(target raft.Server) error {
+func (n *Node) removalSafe(ctx context.Context, target raft.Server) error {
 	if target.ID == raft.ServerID(n.cfg.Name) {
 		return fmt.Errorf("%w: %s is the leader; pass --force to remove it anyway (it commits its removal and steps down, and the others elect a new leader)", api.ErrOperatorRefused, target.ID)
 	}
@@ -174,23 +180,58 @@ func (n *Node) removalSafe(target raft.Server) error {
 	if err != nil {
 		return err
 	}
-	var remain, live int
-	var dead []string
+	var remain []raft.Server
 	for _, s := range servers {
-		if s.ID == target.ID || s.Suffrage != raft.Voter {
-			continue
+		if s.ID != target.ID && s.Suffrage == raft.Voter {
+			remain = append(remain, s)
 		}
-		remain++
-		if s.ID == raft.ServerID(n.cfg.Name) || !n.grp.unreachable(s.ID) {
-			live++
+	}
+	live := make([]bool, len(remain))
+	var wg sync.WaitGroup
+	for i, s := range remain {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			live[i] = n.peerLive(ctx, s)
+		}()
+	}
+	wg.Wait()
+	var up int
+	var dead []string
+	for i, s := range remain {
+		if live[i] {
+			up++
 		} else {
 			dead = append(dead, string(s.ID))
 		}
 	}
-	quorum := remain/2 + 1
-	if live < quorum {
+	if quorum := len(remain)/2 + 1; up < quorum {
 		return fmt.Errorf("%w: removing %s leaves %d voters, whose quorum is %d, but only %d of them are live (unreachable: %s); bring them back, remove an unreachable one instead, or pass --force",
-			api.ErrOperatorRefused, target.ID, remain, quorum, live, strings.Join(dead, ", "))
+			api.ErrOperatorRefused, target.ID, len(remain), quorum, up, strings.Join(dead, ", "))
 	}
 	return nil
+}
+
+// peerLive reports whether a member is live: this server itself; else the
+// leader's heartbeats to it do not fail and, when the address book has its
+// API, it answers there as a member of the group. (The heartbeat view
+// starts afresh with each leader, so a peer that died just before an
+// election looks live to it until its first failed heartbeat; its API
+// does not.)
+func (n *Node) peerLive(ctx context.Context, s raft.Server) bool {
+	if s.ID == raft.ServerID(n.cfg.Name) {
+		return true
+	}
+	if n.grp.unreachable(s.ID) {
+		return false
+	}
+	a, ok := n.lookupAddrs(string(s.ID))
+	if !ok || a.HTTP == "" {
+		return true
+	}
+	var self api.RaftSelf
+	if err := n.peerCall(ctx, "GET", a.HTTP, "/v1/operator/raft/self", nil, &self); err != nil {
+		return false
+	}
+	return self.Server == string(s.ID) && self.Raft != nil && self.Raft.Member
 }

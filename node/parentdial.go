@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +24,7 @@ import (
 type parentDialer struct {
 	addrs   []string
 	timeout time.Duration // TCP dial timeout per address
+	tls     *tls.Config   // mutual TLS of the link (parentTLS); nil: plain text
 
 	mu   sync.Mutex
 	last string // guarded by mu: the address that welcomed last
@@ -86,10 +88,14 @@ func (d *parentDialer) Dial(ctx context.Context, h proto.Hello) (proto.Session, 
 }
 
 func (d *parentDialer) dialOne(ctx context.Context, addr string, h proto.Hello) (proto.Session, error) {
-	ld := &link.Dialer{DialConn: func(ctx context.Context) (net.Conn, error) {
+	dial := func(ctx context.Context) (net.Conn, error) {
 		nd := net.Dialer{Timeout: d.timeout}
 		return nd.DialContext(ctx, "tcp", addr)
-	}}
+	}
+	if d.tls != nil {
+		dial = link.TLSDial(dial, d.tls)
+	}
+	ld := &link.Dialer{DialConn: dial}
 	return ld.Dial(ctx, h)
 }
 

@@ -35,7 +35,10 @@ func (n *Node) setupRaft() error {
 	if err != nil {
 		return fmt.Errorf("raft_addr %s: %w", n.cfg.RaftAddr, err)
 	}
-	layer, err := advertised(&tcpLayer{ln: ln}, n.cfg.Raft.Advertise)
+	layer, err := n.raftLayer(ln)
+	if err == nil {
+		layer, err = advertised(layer, n.cfg.Raft.Advertise)
+	}
 	if err != nil {
 		ln.Close()
 		return err
@@ -85,8 +88,8 @@ func (n *Node) waitLeader(ctx context.Context) error {
 	}
 }
 
-// tcpLayer is raft's StreamLayer over a plain TCP listener. (Mutual TLS
-// replaces it when the security layer lands.)
+// tcpLayer is raft's StreamLayer over a plain TCP listener, used with
+// insecure_plaintext (tlsraft.go has the mutual-TLS one).
 type tcpLayer struct{ ln net.Listener }
 
 func (t *tcpLayer) Accept() (net.Conn, error) { return t.ln.Accept() }

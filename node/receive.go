@@ -25,8 +25,11 @@ func (n *Node) Heartbeat(sender area.Code) { n.linkSeen.Store(sender, time.Now()
 
 // Welcome implements proto.Receiver: a child may send when it lies strictly
 // below this node; it gets the watermark of every origin in its subtree.
-func (n *Node) Welcome(_ context.Context, h proto.Hello) (proto.Welcome, error) {
+func (n *Node) Welcome(ctx context.Context, h proto.Hello) (proto.Welcome, error) {
 	w := proto.Welcome{Version: proto.Version, Receiver: n.cfg.Area, Server: n.cfg.Name}
+	if err := n.authorizeHello(ctx, h); err != nil {
+		return w, err
+	}
 	switch {
 	case h.Version != proto.Version:
 		return w, fmt.Errorf("link protocol version %d not supported (this server speaks %d)", h.Version, proto.Version)
@@ -51,7 +54,7 @@ func (n *Node) Welcome(_ context.Context, h proto.Hello) (proto.Welcome, error) 
 // Submit implements proto.Receiver. The batch is decoded and checked here
 // (so a malformed batch never reaches the raft log), then applied through
 // raft as one entry; raft applies submissions in order.
-func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() proto.Ack {
+func (n *Node) Submit(ctx context.Context, sender area.Code, data []byte) func() proto.Ack {
 	refused := func(err error) func() proto.Ack {
 		n.metrics.refusedBatches.Inc()
 		ack := proto.Ack{Error: err.Error()}
@@ -59,7 +62,7 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 		if errors.As(err, &re) {
 			ack.Rule = re.Rule
 		}
-		n.log.Warn("sync batch refused", "sender", sender, "err", err)
+		n.log.Warn("sync batch refused", append([]any{"sender", sender, "err", err}, peerAttrs(ctx)...)...)
 		return func() proto.Ack { return ack }
 	}
 	if n.raft == nil || n.raft.State() != raft.Leader {
@@ -70,10 +73,13 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 		if err == nil && from != sender {
 			err = fmt.Errorf("state names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction)
 		}
+		if err == nil {
+			err = n.checkRedaction(data)
+		}
 		if err != nil {
 			return refused(err)
 		}
-		return n.submit(cmdState, sender, data)
+		return n.submit(ctx, cmdState, sender, data)
 	}
 	// Only what needs no decompression is checked here: a damaged batch
 	// is refused at once; the payload is decoded (entries, chains) once,
@@ -86,12 +92,15 @@ func (n *Node) Submit(_ context.Context, sender area.Code, data []byte) func() p
 	if from != sender {
 		return refused(fmt.Errorf("batch names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction))
 	}
-	return n.submit(cmdRemoteBatch, sender, data)
+	if err := n.checkRedaction(data); err != nil {
+		return refused(err)
+	}
+	return n.submit(ctx, cmdRemoteBatch, sender, data)
 }
 
 // submit applies a checked batch or state through raft and returns the
 // wait function of its Ack.
-func (n *Node) submit(typ byte, sender area.Code, data []byte) func() proto.Ack {
+func (n *Node) submit(ctx context.Context, typ byte, sender area.Code, data []byte) func() proto.Ack {
 	cmd := make([]byte, 0, 14+len(data))
 	cmd = append(cmd, commandVersion, typ)
 	cmd = append(cmd, sender...)
@@ -109,6 +118,7 @@ func (n *Node) submit(typ byte, sender area.Code, data []byte) func() proto.Ack 
 		n.metrics.applySeconds.Observe(time.Since(start).Seconds())
 		n.countAuditRefusals(string(sender), res.results)
 		n.notifySender()
+		n.countRefusedRanges(ctx, string(sender), res.results)
 		return ackOf(res.results)
 	}
 }

@@ -77,14 +77,7 @@ func (h SnapshotHeader) check() error {
 // writeSnapshotFile writes the header for a body of size bytes whose hash
 // is sum, then the body from writeBody.
 func writeSnapshotFile(w io.Writer, h SnapshotHeader, writeBody func(io.Writer) (int64, error)) error {
-	h.Format = snapshotVersion
-	hj, err := json.Marshal(h)
-	if err != nil {
-		return err
-	}
-	pre := append([]byte(snapshotMagic), snapshotVersion)
-	pre = binary.BigEndian.AppendUint32(pre, uint32(len(hj)))
-	if _, err := w.Write(append(pre, hj...)); err != nil {
+	if _, err := w.Write(encodeSnapshotHeader(h)); err != nil {
 		return fmt.Errorf("write snapshot header: %w", err)
 	}
 	n, err := writeBody(w)
@@ -95,6 +88,15 @@ func writeSnapshotFile(w io.Writer, h SnapshotHeader, writeBody func(io.Writer) 
 		return fmt.Errorf("write snapshot body: %d bytes, header says %d", n, h.BodyBytes)
 	}
 	return nil
+}
+
+// encodeSnapshotHeader returns the file's bytes before the body.
+func encodeSnapshotHeader(h SnapshotHeader) []byte {
+	h.Format = snapshotVersion
+	hj, _ := json.Marshal(h) // strings, integers and a time: cannot fail
+	pre := append([]byte(snapshotMagic), snapshotVersion)
+	pre = binary.BigEndian.AppendUint32(pre, uint32(len(hj)))
+	return append(pre, hj...)
 }
 
 // ReadSnapshotHeader reads and checks a snapshot file's header; r is then

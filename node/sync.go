@@ -28,9 +28,14 @@ func (n *Node) setupSender() error {
 	scfg.Area, scfg.Server = n.cfg.Area, n.cfg.Name
 	scfg.Source = n.store
 	scfg.KeepAlive = n.cfg.KeepAlive.Duration
-	scfg.Dialer = newParentDialer(n.cfg.Parent, 5*time.Second)
+	pd := newParentDialer(n.cfg.Parent, 5*time.Second)
+	var err error
+	if pd.tls, err = n.parentTLS(); err != nil {
+		return err
+	}
+	scfg.Dialer = pd
 	if n.cfg.Gossip.Enabled {
-		scfg.Dialer = &upstreamDialer{n: n} // gossip discovery and bypass (bypass.go)
+		scfg.Dialer = &upstreamDialer{n: n, tls: pd.tls} // gossip discovery and bypass (bypass.go)
 	}
 	scfg.Logger = n.log
 	s, err := sender.New(scfg)
@@ -56,6 +61,11 @@ func (n *Node) startSync() error {
 		n.syncLn = ln
 		lcfg := link.DefaultServerConfig()
 		lcfg.Logger = n.log
+		if err := n.secureLinks(&lcfg); err != nil {
+			cancel()
+			ln.Close()
+			return err
+		}
 		srv := link.NewServer(lcfg, n)
 		n.syncWG.Add(1)
 		go func() {

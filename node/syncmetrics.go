@@ -9,6 +9,8 @@ import (
 type syncMetrics struct {
 	refusedBatches prometheus.Counter
 	applySeconds   prometheus.Histogram
+	refused        *prometheus.CounterVec // by rule: links, hellos and ranges refused on identity or jurisdiction
+	raftRefused    *prometheus.CounterVec // by rule: raft connections refused by the TLS checks
 }
 
 func newSyncMetrics() *syncMetrics {
@@ -22,9 +24,17 @@ func newSyncMetrics() *syncMetrics {
 			Help:    "Time from receiving a child's batch to its durable apply through raft.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fedsync_sync_refused_total",
+			Help: "Sync links, hellos and ranges refused on identity or jurisdiction, by rule (untrusted, expired, revoked, no-certificate, wrong-area, sender-area, jurisdiction, ...).",
+		}, []string{"rule"}),
+		raftRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fedsync_raft_refused_total",
+			Help: "Raft connections refused by mutual TLS, by rule (a peer of another area: wrong-area).",
+		}, []string{"rule"}),
 	}
 }
 
 func (m *syncMetrics) register(r prometheus.Registerer) {
-	r.MustRegister(m.refusedBatches, m.applySeconds)
+	r.MustRegister(m.refusedBatches, m.applySeconds, m.refused, m.raftRefused)
 }

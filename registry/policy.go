@@ -66,6 +66,7 @@ type FieldRule struct {
 type Policy struct {
 	version int
 	rules   []FieldRule                // in Kinds and field order
+	index   [][]int                    // struct field index of rules[i]
 	actions map[Kind]map[string]Action // from rules
 }
 
@@ -99,6 +100,7 @@ func NewPolicy(version int, rules []FieldRule) (*Policy, error) {
 				return nil, fmt.Errorf("redaction policy %d: PII field %s.%s has no action", version, k, f)
 			}
 			p.rules = append(p.rules, ruleFor(rules, k, f, a))
+			p.index = append(p.index, fieldIndex(k, f))
 		}
 	}
 	return p, nil

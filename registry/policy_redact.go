@@ -60,11 +60,11 @@ func (r *Redactor) HasKey() bool { return r.key != nil }
 func (r *Redactor) Redact(rec Record) ([]byte, error) {
 	v := reflect.New(reflect.TypeOf(rec)).Elem()
 	v.Set(reflect.ValueOf(rec))
-	for _, rule := range r.policy.rules {
+	for i, rule := range r.policy.rules {
 		if rule.Kind != rec.Kind() || rule.Action == ActionSend {
 			continue
 		}
-		f := v.FieldByIndex(fieldIndex(rule.Kind, rule.Field))
+		f := v.FieldByIndex(r.policy.index[i])
 		if f.String() == "" {
 			continue
 		}

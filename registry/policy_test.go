@@ -207,6 +207,9 @@ func TestValidateRedactedRefuses(t *testing.T) {
 				t.Errorf("%s: refusal quotes personal data: %v", c.name, err)
 			}
 		}
+		if err := CheckRedaction(KindTalent, c.body); (err != nil) != c.redaction || c.redaction && !errors.Is(err, ErrRedaction) {
+			t.Errorf("%s: CheckRedaction = %v, want a refusal: %v", c.name, err, c.redaction)
+		}
 	}
 	keep, _ := NewPolicy(1, allRules(ActionKeep))
 	lookup := func(v int) (*Policy, bool) { return keep, v == 1 }
@@ -372,6 +375,9 @@ func FuzzValidateRedacted(f *testing.F) {
 			return
 		}
 		rec, err := ValidateRedacted(k, body)
+		if cerr := CheckRedaction(k, body); err == nil && cerr != nil {
+			t.Fatalf("ValidateRedacted accepts what CheckRedaction refuses: %v", cerr)
+		}
 		if err != nil {
 			var fe *FieldError
 			if !errors.As(err, &fe) || fe.Field == "" {

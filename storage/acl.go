@@ -132,6 +132,10 @@ const (
 	ACLBootstrap = "bootstrap" // create the first token; refused once any exists
 	ACLCreate    = "create"    // create a token
 	ACLRevoke    = "revoke"    // mark a token revoked
+	// ACLServerSecret sets the secret the node's servers present to each
+	// other's APIs (forwarded operator calls, status of peers); the first
+	// one set stays.
+	ACLServerSecret = "server_secret"
 )
 
 // ACLOp is one change to a node's tokens, applied through raft so that
@@ -139,10 +143,11 @@ const (
 // upward.
 type ACLOp struct {
 	Op       string    `json:"op"`
-	Token    Token     `json:"token,omitzero"`     // bootstrap, create
-	Hash     string    `json:"sha256,omitempty"`   // hex SecretHash of Token
-	Accessor string    `json:"accessor,omitempty"` // revoke
-	Time     time.Time `json:"time"`               // stamped by the leader
+	Token    Token     `json:"token,omitzero"`          // bootstrap, create
+	Hash     string    `json:"sha256,omitempty"`        // hex SecretHash of Token
+	Accessor string    `json:"accessor,omitempty"`      // revoke
+	Secret   string    `json:"server_secret,omitempty"` // server_secret
+	Time     time.Time `json:"time"`                    // stamped by the leader
 }
 
 // tokenRecord is the stored form of a Token (bucket acl, key accessor):
@@ -155,7 +160,7 @@ type tokenRecord struct {
 // EncodeACLOp encodes op as JSON (the payload of the node's ACL raft
 // command).
 func EncodeACLOp(op ACLOp) ([]byte, error) {
-	if op.Op != ACLRevoke {
+	if op.Op == ACLBootstrap || op.Op == ACLCreate {
 		op.Hash = hex.EncodeToString(op.Token.SecretHash[:])
 	}
 	return json.Marshal(op)
@@ -182,6 +187,10 @@ func DecodeACLOp(b []byte) (ACLOp, error) {
 		if len(op.Accessor) != accessorLen || !isLowerHex(op.Accessor) {
 			return ACLOp{}, fmt.Errorf("acl op: accessor %q: %w", op.Accessor, ErrACL)
 		}
+	case ACLServerSecret:
+		if n := len(op.Secret); n < 32 || n > 128 {
+			return ACLOp{}, fmt.Errorf("acl op: server secret of %d bytes: %w", n, ErrACL)
+		}
 	default:
 		return ACLOp{}, fmt.Errorf("acl op %q: %w", op.Op, ErrACL)
 	}
@@ -206,6 +215,8 @@ func strictJSON(b []byte, v any) error {
 var (
 	bucketACL       = []byte("acl")        // accessor → 0x01 JSON tokenRecord
 	bucketACLSecret = []byte("acl_secret") // SHA-256 of secret (32) → accessor
+	bucketACLNode   = []byte("acl_node")   // "server" → the servers' secret
+	keyServerSecret = []byte("server")
 )
 
 // ApplyACL applies one token operation. A refusal (a second bootstrap, an
@@ -265,6 +276,12 @@ func (s *Store) applyACL(tx *bolt.Tx, op ACLOp) (refusal, err error) {
 			t.Revoked = op.Time.UTC()
 		}
 		return nil, toks.Put([]byte(t.Accessor), encodeToken(t))
+	case ACLServerSecret:
+		b, err := tx.CreateBucketIfNotExists(bucketACLNode)
+		if err != nil || b.Get(keyServerSecret) != nil {
+			return nil, err
+		}
+		return nil, b.Put(keyServerSecret, []byte(op.Secret))
 	}
 	return fmt.Errorf("acl op %q: %w", op.Op, ErrACL), nil
 }
@@ -345,6 +362,19 @@ func (s *Store) Tokens() ([]Token, error) {
 			out = append(out, t)
 			return err
 		})
+	})
+	return out, err
+}
+
+// ServerSecret returns the secret the node's servers present to each
+// other ("" until the leader has set one).
+func (s *Store) ServerSecret() (string, error) {
+	var out string
+	err := s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketACLNode); b != nil {
+			out = string(b.Get(keyServerSecret))
+		}
+		return nil
 	})
 	return out, err
 }

@@ -103,3 +103,41 @@ func FuzzDecodeACLOp(f *testing.F) {
 		}
 	})
 }
+
+// TestServerSecret: the first server secret stays; it is not a token, so
+// the bootstrap is still allowed after it.
+func TestServerSecret(t *testing.T) {
+	s := openTest(t)
+	first, second := strings.Repeat("a", 43), strings.Repeat("b", 43)
+	for _, sec := range []string{first, second} {
+		if err := s.ApplyACL(0, ACLOp{Op: ACLServerSecret, Secret: sec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.ServerSecret(); err != nil || got != first {
+		t.Fatalf("server secret = %q, %v; want the first", got, err)
+	}
+	if _, err := s.TokenBySecret(first); err == nil {
+		t.Fatal("the server secret is found as a token")
+	}
+	if err := s.ApplyACL(0, ACLOp{Op: ACLBootstrap, Token: testToken(acc1, RoleAdmin, "s1")}); err != nil {
+		t.Fatalf("bootstrap after the server secret: %v", err)
+	}
+	if _, err := DecodeACLOp([]byte(`{"op":"server_secret","server_secret":"short"}`)); !errors.Is(err, ErrACL) {
+		t.Fatalf("short server secret decoded: %v", err)
+	}
+}
+
+// BenchmarkTokenBySecret is the store's part of authenticating one API
+// request: a hash, one read transaction, a constant-time compare.
+func BenchmarkTokenBySecret(b *testing.B) {
+	s := openTest(b)
+	if err := s.ApplyACL(0, ACLOp{Op: ACLCreate, Token: testToken(acc1, RoleViewer, "secret")}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.TokenBySecret("secret"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

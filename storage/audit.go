@@ -137,14 +137,15 @@ func checkAuditEntry(e Entry) error {
 
 // auditLocal writes the audit entry a local batch asked for (its last
 // mutation, kind KindAudit), covering the seqs the batch produced. A batch
-// that produced none writes no audit entry. An audit mutation anywhere but
-// last, or a second one, is refused in its Result.
+// that produced none writes no audit entry. An audit mutation that is not
+// last, or does not decode, aborts the whole transaction: no data is
+// stored without the attribution it was sent with.
 func (st *txState) auditLocal(t int64, muts []Mutation, results []Result) error {
 	first, last := uint64(0), uint64(0)
 	for i, m := range muts {
 		switch {
 		case m.Kind == KindAudit && i != len(muts)-1:
-			results[i] = Result{Err: fmt.Errorf("audit mutation %d of %d: must be the last: %w", i+1, len(muts), ErrAudit)}
+			return fmt.Errorf("audit mutation %d of %d: must be the last: %w", i+1, len(muts), ErrAudit)
 		case m.Kind == KindAudit:
 		case results[i].Seq != 0 && first == 0:
 			first, last = results[i].Seq, results[i].Seq
@@ -158,17 +159,14 @@ func (st *txState) auditLocal(t int64, muts []Mutation, results []Result) error 
 	}
 	var a Attribution
 	if err := strictJSON(muts[i].Body, &a); err != nil {
-		results[i] = Result{Err: fmt.Errorf("audit mutation: %w: %w", ErrAudit, err)}
-		return nil
+		return fmt.Errorf("audit mutation: %w: %w", ErrAudit, err)
 	}
 	rec := AuditRecord{Version: auditVersion, Attribution: a, First: first, Last: last}
 	if err := rec.check(); err != nil {
-		results[i] = Result{Err: err}
-		return nil
+		return err
 	}
 	if !st.s.area.Contains(a.TokenArea) {
-		results[i] = Result{Err: fmt.Errorf("token area %s lies outside this node's area %s: %w", a.TokenArea, st.s.area, ErrAudit)}
-		return nil
+		return fmt.Errorf("token area %s lies outside this node's area %s: %w", a.TokenArea, st.s.area, ErrAudit)
 	}
 	body, _ := json.Marshal(rec) // cannot fail: plain fields
 	w, err := st.watermark(st.s.area)

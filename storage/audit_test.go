@@ -53,16 +53,36 @@ func TestAuditLocal(t *testing.T) {
 	}
 }
 
-func TestAuditMutationMustBeLast(t *testing.T) {
+// TestBadAuditMutationStoresNothing: data is never stored without the
+// attribution it came with: a misplaced or invalid audit mutation aborts
+// the batch.
+func TestBadAuditMutationStoresNothing(t *testing.T) {
 	s := openTest(t)
 	cs := communities(t)
-	res := mustApply(t, s, mustAudit(t, attribution()), put(t, ModeCreate, cs[0]))
-	if !errors.Is(res[0].Err, ErrAudit) || res[1].Seq != 1 {
-		t.Fatalf("audit first: %+v", res)
+	outside := attribution()
+	outside.TokenArea = "210103001000"
+	bad := mustAudit(t, attribution())
+	bad.Body = []byte(`{"accessor":"x"}`)
+	for name, muts := range map[string][]Mutation{
+		"audit first":             {mustAudit(t, attribution()), put(t, ModeCreate, cs[0])},
+		"token area outside node": {put(t, ModeCreate, cs[0]), {Op: OpPut, Kind: KindAudit, ID: acc1, Body: mustJSON(outside)}},
+		"malformed":               {put(t, ModeCreate, cs[0]), bad},
+	} {
+		if _, err := s.ApplyLocal(0, 1, muts); !errors.Is(err, ErrAudit) {
+			t.Errorf("%s: ApplyLocal = %v, want ErrAudit", name, err)
+		}
+		if wms, _ := s.Watermarks(); len(wms) != 0 {
+			t.Fatalf("%s: stored %+v", name, wms)
+		}
 	}
-	if p, _ := s.Audit(AuditQuery{}); len(p.Items) != 0 {
-		t.Fatalf("misplaced audit mutation wrote %+v", p.Items)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
 	}
+	return b
 }
 
 // TestRemoteAuditReplicates: the county applies the street's audit entry

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
 	"pgregory.net/rapid"
 
 	"fedsync/area"
@@ -295,4 +297,64 @@ func TestRollupsIgnorePersonalData(t *testing.T) {
 			rt.Fatalf("counters differ:\nfull     %v\nredacted %v", full, hashed)
 		}
 	})
+}
+
+// TestVerifyFlagsClearPersonalData: a replica record holding personal data
+// in clear (written behind the store's back) is a verify problem at the
+// county; the street's own full records are not.
+func TestVerifyFlagsClearPersonalData(t *testing.T) {
+	street, county, _ := replicate(t)
+	mustVerify(t, street)
+	full, err := street.Get(registry.KindTalent, testStreet, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = county.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRec).Put(recKey(registry.KindTalent, testStreet, "t1"), encodeEnvelope(full.Seq, full.Updated.UnixNano(), full.Body))
+	})
+	rep, err := county.Verify(context.Background())
+	if err != nil || rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "redaction policy") {
+		t.Fatalf("verify of a replica with a clear record: %v %+v", err, rep)
+	}
+	assertNoPersonalData(t, "verify report", []byte(strings.Join(rep.Problems, "\n")))
+}
+
+// TestDistinctPeopleFromHashes: one person serving at two streets, and
+// two others, are three distinct ID-number hashes at the county, which
+// never sees an ID number.
+func TestDistinctPeopleFromHashes(t *testing.T) {
+	county := openArea(t, testCounty)
+	ids := map[area.Code][]string{
+		testStreet:                     {"11010519491231002X", "110105198001010032"},
+		area.MustParse("210102002000"): {"11010519491231002X", "210102199003150046"},
+	}
+	for origin, people := range ids {
+		s := openRedacting(t, origin)
+		c := area.Children(origin)[0].Code
+		muts := []Mutation{put(t, ModeCreate, org("o1", c, registry.CatCulture))}
+		for i, id := range people {
+			muts = append(muts, put(t, ModeCreate, registry.Talent{ID: fmt.Sprintf("t%d", i), Org: "o1", Community: c, IDNumber: id}))
+		}
+		for _, r := range mustApply(t, s, muts...) {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+		if r, err := county.ApplyRemote(0, origin, []RemoteRange{{Origin: origin, Entries: entries(t, s, origin, 1)}}); err != nil || r[0].Status != RangeApplied {
+			t.Fatalf("deliver %s: %+v %v", origin, r, err)
+		}
+	}
+	page, err := county.List(ListQuery{Kind: registry.KindTalent, Area: testCounty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for _, it := range page.Items {
+		assertNoPersonalData(t, "county talent", it.Body)
+		rec, _, _ := registry.DecodeStored(registry.KindTalent, it.Body)
+		distinct[rec.(registry.Talent).IDNumber] = true
+	}
+	if len(page.Items) != 4 || len(distinct) != 3 {
+		t.Fatalf("county holds %d talents with %d distinct ID hashes, want 4 and 3", len(page.Items), len(distinct))
+	}
 }

@@ -166,3 +166,15 @@ func ParseSerial(s string) (*big.Int, error) {
 	}
 	return n, nil
 }
+
+// AuthorizeAncestor returns an Options.Authorize for a child dialling its
+// parent: the peer must serve a strict ancestor of own (the parent, or a
+// higher node when the parent is bypassed).
+func AuthorizeAncestor(own area.Code) func(Identity) error {
+	return func(peer Identity) error {
+		if peer.Area == own || !peer.Area.Contains(own) {
+			return fmt.Errorf("%w: %s serves area %s, which is not above this node's area %s", ErrWrongArea, peer, peer.Area, own)
+		}
+		return nil
+	}
+}

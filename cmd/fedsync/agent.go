@@ -100,7 +100,7 @@ func (a *app) runAgent(ctx context.Context, cfg node.Config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "fedsync agent for %s (%s) serving the API at http://%s\n", area.Name(cfg.Area), cfg.Area, n.HTTPAddr())
+	fmt.Fprintf(a.stdout, "fedsync agent for %s (%s) serving the API at %s\n", area.Name(cfg.Area), cfg.Area, n.HTTPURL())
 	select {
 	case <-ctx.Done():
 	case <-n.Done(): // left the gossip pool (`fedsync leave`)

@@ -19,6 +19,7 @@ import (
 	"fedsync/gen"
 	"fedsync/node"
 	"fedsync/registry"
+	"fedsync/tlsutil"
 )
 
 // demoCity is the city `fedsync demo` federates by default: 沈阳市.
@@ -119,7 +120,7 @@ func (a *app) demoDir(f demoFlags) (string, func(), error) {
 
 // demoConfig prepares a node's data directory and configuration, writing
 // the config to DIR/fedsync.toml (replacing the one an earlier demo left).
-func demoConfig(code area.Code, dir, httpAddr string, parent []string) (node.Config, error) {
+func demoConfig(p *tlsutil.DevPKI, code area.Code, dir, httpAddr string, parent []string) (node.Config, error) {
 	cfgPath := filepath.Join(dir, node.ConfigFileName)
 	if _, err := existingConfig(cfgPath, code); err != nil {
 		return node.Config{}, err
@@ -127,10 +128,15 @@ func demoConfig(code area.Code, dir, httpAddr string, parent []string) (node.Con
 	cfg := node.DefaultConfig()
 	cfg.Area, cfg.DataDir, cfg.Name = code, dir, string(code)+"-demo"
 	cfg.HTTPAddr, cfg.RaftAddr, cfg.SyncAddr, cfg.Parent = httpAddr, "127.0.0.1:0", "127.0.0.1:0", parent
-	cfg.UnsafeNoSync = true // a demo: speed over durability
+	cfg.UnsafeNoSync = true         // a demo: speed over durability
+	cfg.Privacy.UnsafeDevKey = true // generated residents: the public development hash key
 	// One voter on loopback: a short election timeout costs nothing and
 	// starts each node in a fraction of a second.
 	cfg.RaftTimeout = node.Duration{Duration: 100 * time.Millisecond}
+	var err error
+	if cfg.TLS, err = demoTLS(p, code, cfg.Name); err != nil {
+		return cfg, err
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return cfg, fmt.Errorf("demo data dir: %w", err)
 	}

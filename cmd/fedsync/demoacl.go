@@ -20,9 +20,9 @@ const demoTokenFile = "admin.token"
 // admin secret in dir/admin.token (a node kept from an earlier demo run is
 // already bootstrapped: its file is read), and returns a client that sends
 // it, with the file's path.
-func demoClient(ctx context.Context, addr, dir string) (*client.Client, string, error) {
+func demoClient(ctx context.Context, addr, dir string, opts ...client.Option) (*client.Client, string, error) {
 	path := filepath.Join(dir, demoTokenFile)
-	c, err := client.New(addr, client.WithUserAgent("fedsync-demo/"+version))
+	c, err := client.New(addr, append([]client.Option{client.WithUserAgent("fedsync-demo/" + version)}, opts...)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -46,6 +46,6 @@ func demoClient(ctx context.Context, addr, dir string) (*client.Client, string, 
 	if secret == "" {
 		return nil, "", errors.New("demo: empty admin token")
 	}
-	c, err = client.New(addr, client.WithUserAgent("fedsync-demo/"+version), client.WithToken(secret))
+	c, err = client.New(addr, append([]client.Option{client.WithUserAgent("fedsync-demo/" + version), client.WithToken(secret)}, opts...)...)
 	return c, path, err
 }

@@ -11,6 +11,7 @@ import (
 	"fedsync/client"
 	"fedsync/gen"
 	"fedsync/node"
+	"fedsync/tlsutil"
 )
 
 // demoNode is one node of the demo federation.
@@ -29,6 +30,7 @@ func (d *demoNode) name() string { return area.Name(d.code) }
 type federation struct {
 	nodes []*demoNode
 	dir   string
+	pki   *tlsutil.DevPKI
 }
 
 func (fed *federation) city() *demoNode { return fed.nodes[0] }
@@ -131,7 +133,11 @@ func (a *app) prepareFederation(ctx context.Context, fed *federation, f demoFlag
 // its parent's sync address. The city's API listens at --http-addr.
 func (a *app) startFederation(ctx context.Context, f demoFlags, dir string, tree []area.Code) (*federation, error) {
 	node.Version = version
-	fed := &federation{dir: dir}
+	pki, err := demoPKI(dir)
+	if err != nil {
+		return nil, err
+	}
+	fed := &federation{dir: dir, pki: pki}
 	byCode := map[area.Code]*demoNode{}
 	for i, code := range tree {
 		d := &demoNode{code: code, parent: byCode[code.Parent()]}
@@ -141,7 +147,7 @@ func (a *app) startFederation(ctx context.Context, f demoFlags, dir string, tree
 		} else {
 			parent = []string{d.parent.n.SyncAddr()}
 		}
-		if err := a.startDemoNode(ctx, f, d, filepath.Join(dir, string(code)), httpAddr, parent); err != nil {
+		if err := a.startDemoNode(ctx, f, d, fed.pki, filepath.Join(dir, string(code)), httpAddr, parent); err != nil {
 			fed.stop()
 			return nil, err
 		}
@@ -151,15 +157,15 @@ func (a *app) startFederation(ctx context.Context, f demoFlags, dir string, tree
 	return fed, nil
 }
 
-func (a *app) startDemoNode(ctx context.Context, f demoFlags, d *demoNode, dir, httpAddr string, parent []string) error {
-	cfg, err := demoConfig(d.code, dir, httpAddr, parent)
+func (a *app) startDemoNode(ctx context.Context, f demoFlags, d *demoNode, pki *tlsutil.DevPKI, dir, httpAddr string, parent []string) error {
+	cfg, err := demoConfig(pki, d.code, dir, httpAddr, parent)
 	if err != nil {
 		return err
 	}
 	if d.n, err = startNode(ctx, cfg, a.demoLogger(f, d.code)); err != nil {
 		return fmt.Errorf("demo: %s (%s): %w", d.name(), d.code, err)
 	}
-	d.c, d.token, err = demoClient(ctx, d.n.HTTPAddr(), dir)
+	d.c, d.token, err = demoClient(ctx, d.n.HTTPURL(), dir, demoCA(pki))
 	return err
 }
 

@@ -23,7 +23,11 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 	defer cleanup()
-	cfg, err := demoConfig(code, dir, hostPort(a.httpAddr), nil)
+	pki, err := demoPKI(dir)
+	if err != nil {
+		return err
+	}
+	cfg, err := demoConfig(pki, code, dir, hostPort(a.httpAddr), nil)
 	if err != nil {
 		return err
 	}
@@ -33,7 +37,7 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 	defer n.Stop()
-	c, tokenFile, err := demoClient(ctx, n.HTTPAddr(), cfg.DataDir)
+	c, tokenFile, err := demoClient(ctx, n.HTTPURL(), cfg.DataDir, demoCA(pki))
 	if err != nil {
 		return err
 	}
@@ -52,7 +56,8 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 	if err := renderReport(a.stdout, s); err != nil {
 		return err
 	}
-	a.streetHints(n.HTTPAddr(), code, cfg.DataDir, tokenFile, f.exit)
+	a.tlsNote(pki)
+	a.streetHints(n.HTTPAddr(), pki.CAFile, code, cfg.DataDir, tokenFile, f.exit)
 	if !f.exit {
 		<-ctx.Done()
 		fmt.Fprintln(a.stdout, "\nstopping")
@@ -60,21 +65,21 @@ func (a *app) runStreetDemo(cmd *cobra.Command, f demoFlags) error {
 	return n.Stop()
 }
 
-func (a *app) streetHints(addr string, code area.Code, dir, tokenFile string, exit bool) {
+func (a *app) streetHints(addr, caFile string, code area.Code, dir, tokenFile string, exit bool) {
 	fmt.Fprintf(a.stdout, `
-The demo agent for %s is serving the API at http://%s (data in %s).
+The demo agent for %s is serving the API at https://%s (data in %s).
 Its admin token (from fedsync acl bootstrap) is in %s.
 Try, in another terminal:
-  export FEDSYNC_HTTP_ADDR=%s
+  export FEDSYNC_HTTP_ADDR=%s FEDSYNC_CA_FILE=%s
   export FEDSYNC_TOKEN=$(cat %s)
   fedsync report --area %s
   fedsync org list --limit 10
   fedsync org list --where category=文体活动类 -o json
   fedsync export --kind org -f orgs.xlsx --labels
   fedsync audit list --limit 5
-  curl -s -H "Authorization: Bearer $FEDSYNC_TOKEN" http://%s/v1/status
-  curl -s -H "Authorization: Bearer $FEDSYNC_TOKEN" 'http://%s/v1/areas/%s/summary'
-`, area.Name(code), addr, dir, tokenFile, addr, tokenFile, code, addr, addr, code)
+  curl -s --cacert %s -H "Authorization: Bearer $FEDSYNC_TOKEN" https://%s/v1/status
+  curl -s --cacert %s -H "Authorization: Bearer $FEDSYNC_TOKEN" 'https://%s/v1/areas/%s/summary'
+`, area.Name(code), addr, dir, tokenFile, addr, caFile, tokenFile, code, caFile, addr, caFile, addr, code)
 	if !exit {
 		fmt.Fprintln(a.stdout, "Press Ctrl-C to stop.")
 	}

@@ -93,7 +93,7 @@ func (a *app) runExport(ctx context.Context, c *client.Client, kind registry.Kin
 	var listErr error
 	recs := func(yield func(registry.Record) bool) {
 		listErr = c.ListAll(ctx, kind, opts, func(st storage.Stored) error {
-			rec, err := registry.Decode(kind, st.Body)
+			rec, _, err := registry.DecodeStored(kind, st.Body) // full here, redacted from below
 			if err != nil {
 				return fmt.Errorf("record %s: %w", st.ID, err)
 			}

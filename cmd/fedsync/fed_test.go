@@ -16,13 +16,14 @@ import (
 	"fedsync/gen"
 	"fedsync/node"
 	"fedsync/registry"
+	"fedsync/tlsutil"
 )
 
 // startTestNode starts a real node of code in dir, as the demo does, sending
 // to parent; it stops when the test ends.
-func startTestNode(t *testing.T, code area.Code, dir string, parent []string, staleAfter time.Duration) (*node.Node, *client.Client) {
+func startTestNode(t *testing.T, pki *tlsutil.DevPKI, code area.Code, dir string, parent []string, staleAfter time.Duration) (*node.Node, *client.Client) {
 	t.Helper()
-	cfg, err := demoConfig(code, dir, "127.0.0.1:0", parent)
+	cfg, err := demoConfig(pki, code, dir, "127.0.0.1:0", parent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func startTestNode(t *testing.T, code area.Code, dir string, parent []string, st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Stop() })
-	c, _, err := demoClient(context.Background(), n.HTTPAddr(), dir)
+	c, _, err := demoClient(context.Background(), n.HTTPURL(), dir, demoCA(pki))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,21 +106,26 @@ func TestFederationStatusAndVerify(t *testing.T) {
 		t.Skip("starts real nodes")
 	}
 	root := t.TempDir()
+	pki, err := tlsutil.NewDevPKI(filepath.Join(root, "pki"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := []string{"--ca-file", pki.CAFile}
 	countyDir := filepath.Join(root, "county")
-	county, cc := startTestNode(t, testCounty, countyDir, nil, 0)
+	county, cc := startTestNode(t, pki, testCounty, countyDir, nil, 0)
 	streetDir := filepath.Join(root, "street")
-	street, sc := startTestNode(t, testStreet, streetDir, []string{county.SyncAddr()}, 0)
+	street, sc := startTestNode(t, pki, testStreet, streetDir, []string{county.SyncAddr()}, 0)
 	countyTok, streetTok := filepath.Join(countyDir, demoTokenFile), filepath.Join(streetDir, demoTokenFile)
 	ros := gen.Street(testStreet, 1, gen.Options{})
 	orgs := encodeAll(ros.Orgs)
 	writeOrgs(t, sc, orgs[:5])
 	converged(t, cc, sc, testStreet)
 
-	r := runCLI(t, "", "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "verify", "--child", street.HTTPAddr(), "--child-token-file", streetTok)
+	r := runCLI(t, "", append(ca, "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "verify", "--child", street.HTTPAddr(), "--child-token-file", streetTok)...)
 	if r.code != 0 || len(rowsWith(r.stdout, "  equal  ")) != 1 || !strings.Contains(r.stdout, "OK: the parent's replica equals the child's data (1 origin(s))") {
 		t.Errorf("verify --child, converged:\n%s", r)
 	}
-	r = runCLI(t, "", "--http-addr", street.HTTPAddr(), "--token-file", streetTok, "status")
+	r = runCLI(t, "", append(ca, "--http-addr", street.HTTPAddr(), "--token-file", streetTok, "status")...)
 	if r.code != 0 || !strings.Contains(r.stdout, "Upstream: 和平区 (210102000000)") || !strings.Contains(r.stdout, "connected     yes") {
 		t.Errorf("status of the street, converged:\n%s", r)
 	}
@@ -131,9 +137,9 @@ func TestFederationStatusAndVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeOrgs(t, sc, orgs[5:12])
-	county, _ = startTestNode(t, testCounty, countyDir, nil, time.Millisecond)
+	county, _ = startTestNode(t, pki, testCounty, countyDir, nil, time.Millisecond)
 
-	r = runCLI(t, "", "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "verify", "--child", street.HTTPAddr(), "--child-token-file", streetTok)
+	r = runCLI(t, "", append(ca, "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "verify", "--child", street.HTTPAddr(), "--child-token-file", streetTok)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "by 8 entries; consistent prefix") || !strings.Contains(r.stdout, "parent is behind; run again after sync catches up") {
 		t.Errorf("verify --child, parent behind:\n%s", r)
 	}
@@ -143,11 +149,11 @@ func TestFederationStatusAndVerify(t *testing.T) {
 		}
 		return nil
 	})
-	r = runCLI(t, "", "--http-addr", street.HTTPAddr(), "--token-file", streetTok, "status")
+	r = runCLI(t, "", append(ca, "--http-addr", street.HTTPAddr(), "--token-file", streetTok, "status")...)
 	if row := rowsWith(r.stdout, "浑河湾街道  210102001000"); r.code != 0 || len(row) != 1 || !strings.Contains(r.stdout, "8 entries") {
 		t.Errorf("status of the street with a backlog: row %q\n%s", row, r)
 	}
-	r = runCLI(t, "", "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "status")
+	r = runCLI(t, "", append(ca, "--http-addr", county.HTTPAddr(), "--token-file", countyTok, "status")...)
 	if r.code != 0 || !strings.Contains(r.stdout, "Children:") || !strings.Contains(r.stdout, "warning: no news from 浑河湾街道 (210102001000)") {
 		t.Errorf("status of the county with a stale child:\n%s", r)
 	}

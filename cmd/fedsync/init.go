@@ -23,7 +23,9 @@ type initFlags struct {
 	syncAddr string
 	parent   []string
 	name     string
-	raft     raftInitFlags // a node of several servers (initraft.go)
+	tls      node.TLSConfig // --tls-* and --insecure-plaintext (tlsinit.go)
+	hashKey  string         // --hash-key-file (privacy.go)
+	raft     raftInitFlags  // a node of several servers (initraft.go)
 }
 
 func newInitCmd(a *app) *cobra.Command {
@@ -49,6 +51,12 @@ received from below, up to its parent node: give --parent the sync address
 per server; the server tries them in order. Without --parent the node keeps
 its data to itself until parent is set in the config.
 
+Servers talk to each other over mutual TLS: give the federation CA and this
+server's certificate and key (fedsync tls --help explains how to make them)
+with --tls-ca, --tls-cert, --tls-key and --tls-crl; the API is then served
+over https. For development only, --insecure-plaintext turns TLS off. One
+or the other is required.
+
 A node may run on 3 or 5 servers as one raft group: init each with its own
 --name and addresses, and either --bootstrap-expect 3 with a --peer
 NAME=RAFTADDR for each server, or --join on all but the first and then
@@ -56,9 +64,13 @@ NAME=RAFTADDR for each server, or --join on all but the first and then
 
 Running init again for the same area changes nothing; a directory that holds
 another area's config is refused.`,
-		Example: `  fedsync init --area 210102001000 --data-dir /var/lib/fedsync --parent 10.0.3.7:8702
+		Example: `  fedsync init --area 210102001000 --data-dir /var/lib/fedsync --parent 10.0.3.7:8702 \
+      --tls-ca /etc/fedsync/pki/ca.pem --tls-crl /etc/fedsync/pki/crl.pem \
+      --tls-cert /etc/fedsync/pki/210102001000-hunhewan-1.pem --tls-key /etc/fedsync/pki/210102001000-hunhewan-1-key.pem
+  fedsync init --area 210102001000 --data-dir ./dev --insecure-plaintext
   fedsync init --area 210102000000 --data-dir ./heping --http-addr 0.0.0.0:8700 \
-      --raft-addr 10.0.3.7:8701 --sync-addr 10.0.3.7:8702 --parent 10.0.1.2:8702 --parent 10.0.1.3:8702`,
+      --raft-addr 10.0.3.7:8701 --sync-addr 10.0.3.7:8702 --parent 10.0.1.2:8702 --parent 10.0.1.3:8702 \
+      --tls-ca pki/ca.pem --tls-cert pki/210102000000-heping-1.pem --tls-key pki/210102000000-heping-1-key.pem`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runInit(cmd, f)
@@ -71,6 +83,8 @@ another area's config is refused.`,
 	fl.StringVar(&f.syncAddr, "sync-addr", node.DefaultConfig().SyncAddr, "`host:port` the sync link listens on for the child nodes' change logs")
 	fl.StringArrayVar(&f.parent, "parent", nil, "sync `ADDR` (host:port) of a server of the parent node; repeat for each server")
 	fl.StringVar(&f.name, "name", "", "server `NAME`, unique in the federation (default AREA-HOSTNAME)")
+	addInitTLSFlags(fl, &f.tls)
+	fl.StringVar(&f.hashKey, "hash-key-file", "", "the federation's hash key `FILE` (streets; default: a new key in DIR/hash.key)")
 	addRaftInitFlags(fl, &f.raft)
 	_ = cmd.MarkFlagRequired("area")
 	_ = cmd.MarkFlagRequired("data-dir")
@@ -110,12 +124,18 @@ func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
 		}
 		return err
 	}
+	if err := initTLS(&f); err != nil {
+		return err
+	}
 	cfg, err := initConfig(cmd, a, f, code, dir)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
+	}
+	if err := a.writeInitKey(cfg); err != nil {
+		return err
 	}
 	if err := node.WriteConfig(cfgPath, cfg); err != nil {
 		return err
@@ -131,7 +151,7 @@ func (a *app) runInit(cmd *cobra.Command, f initFlags) error {
 func initConfig(cmd *cobra.Command, a *app, f initFlags, code area.Code, dir string) (node.Config, error) {
 	cfg := node.DefaultConfig()
 	cfg.Area, cfg.DataDir, cfg.RaftAddr, cfg.SyncAddr, cfg.Name = code, dir, f.raftAddr, f.syncAddr, f.name
-	cfg.Parent = f.parent
+	cfg.Parent, cfg.TLS = f.parent, f.tls
 	if cmd.Flags().Changed("http-addr") {
 		cfg.HTTPAddr = hostPort(a.httpAddr)
 	}
@@ -141,6 +161,9 @@ func initConfig(cmd *cobra.Command, a *app, f initFlags, code area.Code, dir str
 	}
 	f.raft.apply(&cfg)
 	if err := checkAddrFlags(cfg); err != nil {
+		return cfg, err
+	}
+	if err := initPrivacy(&cfg, f.hashKey); err != nil {
 		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {

@@ -12,7 +12,7 @@ import (
 func TestInitSyncFlags(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "heping")
 	r := runCLI(t, "", "init", "--area", "210102000000", "--data-dir", dir,
-		"--sync-addr", "10.0.3.7:8702", "--parent", "10.0.1.2:8702", "--parent", "10.0.1.3:8702")
+		"--sync-addr", "10.0.3.7:8702", "--parent", "10.0.1.2:8702", "--parent", "10.0.1.3:8702", "--insecure-plaintext")
 	if r.code != 0 {
 		t.Fatalf("init:\n%s", r)
 	}
@@ -32,7 +32,7 @@ func TestInitSyncFlags(t *testing.T) {
 
 func TestInitSyncDefaults(t *testing.T) {
 	dir := t.TempDir()
-	r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir)
+	r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir, "--insecure-plaintext")
 	if r.code != 0 || !strings.Contains(r.stdout, "Parent: none yet") || strings.Contains(r.stdout, "Children:") {
 		t.Errorf("init of a street without --parent:\n%s", r)
 	}
@@ -52,7 +52,7 @@ func TestInitSyncFlagErrors(t *testing.T) {
 		{[]string{"--area", "210000000000", "--parent", "10.0.0.1:8702"}, "--parent: 210000000000 is the province"},
 	}
 	for _, tt := range tests {
-		args := append([]string{"init", "--data-dir", t.TempDir()}, tt.args...)
+		args := append([]string{"init", "--data-dir", t.TempDir(), "--insecure-plaintext"}, tt.args...)
 		r := runCLI(t, "", args...)
 		if r.code != exitError || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "fedsync init --help") {
 			t.Errorf("%s: want exit 1 and %q:\n%s", strings.Join(tt.args, " "), tt.want, r)

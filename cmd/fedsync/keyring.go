@@ -162,7 +162,7 @@ func (a *app) keyTargets(ctx context.Context, local bool) ([]keyTarget, []string
 			skipped = append(skipped, m.Name+" ("+m.Status+")")
 			continue
 		}
-		mc, err := client.New(m.APIAddr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret))
+		mc, err := a.clientAt(m.APIAddr, secret)
 		if err != nil {
 			return nil, nil, fmt.Errorf("keyring: server %s: %w", m.Name, err)
 		}

@@ -15,14 +15,15 @@ import (
 	"fedsync/area"
 	gossippool "fedsync/federation"
 	"fedsync/node"
+	"fedsync/tlsutil"
 )
 
 // startGossipNode starts a node of code (as the demo configures it) in a
 // gossip pool with fast timings, the keyring file and ACLs off, joining
 // join.
-func startGossipNode(t *testing.T, code area.Code, keyring string, join ...string) *node.Node {
+func startGossipNode(t *testing.T, pki *tlsutil.DevPKI, code area.Code, keyring string, join ...string) *node.Node {
 	t.Helper()
-	cfg, err := demoConfig(code, t.TempDir(), "127.0.0.1:0", nil)
+	cfg, err := demoConfig(pki, code, t.TempDir(), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,9 +48,10 @@ func TestMembershipCLI(t *testing.T) {
 		}
 		return p
 	}
-	county := startGossipNode(t, area.MustParse("210102000000"), keyring())
-	street := startGossipNode(t, testStreet, keyring(), county.Gossip().LocalAddr())
-	at := []string{"--http-addr", county.HTTPAddr()}
+	pki := testPKI(t)
+	county := startGossipNode(t, pki, area.MustParse("210102000000"), keyring())
+	street := startGossipNode(t, pki, testStreet, keyring(), county.Gossip().LocalAddr())
+	at := withCA(pki, "--http-addr", county.HTTPAddr())
 	cli := func(args ...string) result { return runCLI(t, "", append(args, at...)...) }
 
 	checkFor(t, 20*time.Second, func() error {
@@ -102,7 +104,7 @@ func TestMembershipCLI(t *testing.T) {
 	if r := cli("force-leave", street.Config().Name); r.code != exitError || !strings.Contains(r.stderr, "alive") {
 		t.Errorf("force-leave of an alive server:\n%s", r)
 	}
-	if r := runCLI(t, "", "leave", "--http-addr", street.HTTPAddr()); r.code != 0 {
+	if r := runCLI(t, "", withCA(pki, "leave", "--http-addr", street.HTTPAddr())...); r.code != 0 {
 		t.Fatalf("leave:\n%s", r)
 	}
 	checkFor(t, 20*time.Second, func() error {

@@ -86,18 +86,21 @@ func newAddVoterCmd(a *app) *cobra.Command {
 		Short: "Add a server to the node's raft group as a voter",
 		Long: `Add a server, started with bootstrap = false (it waits to join), to the raft
 group of the agent at --http-addr. With --server-http the new server's name
-and addresses are read from its own /v1/status; otherwise give --name and
+and addresses are read from its GET /v1/operator/raft/self (which needs no
+token: a server has none before it joins); otherwise give --name and
 --address (its raft advertise address), and --http and --sync so that the
 group can forward writes to it and tell children about it when it leads.
 
 The new server first receives the leader's state (a raft snapshot or the
-log), then votes. Add servers one at a time, to 3 or 5 in all.`,
+log), then votes. Add servers one at a time, to 3 or 5 in all. Run on a
+server that is already a voter (a static group's member), add-voter only
+records its API and sync addresses in the group's address book.`,
 		Example: `  fedsync operator raft add-voter --server-http 10.0.3.8:8700
   fedsync operator raft add-voter --name 210102000000-srv2 --address 10.0.3.8:8701 --http 10.0.3.8:8700 --sync 10.0.3.8:8702`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if serverHTTP != "" {
-				st, err := a.remoteStatus(cmd, serverHTTP)
+				st, err := a.remoteSelf(cmd, serverHTTP)
 				if err != nil {
 					return err
 				}
@@ -126,18 +129,15 @@ log), then votes. Add servers one at a time, to 3 or 5 in all.`,
 	return cmd
 }
 
-// remoteStatus reads the status of the agent at addr (not --http-addr).
-func (a *app) remoteStatus(cmd *cobra.Command, addr string) (*api.Status, error) {
-	saved := a.httpAddr
-	a.httpAddr = addr
-	c, err := a.client()
-	a.httpAddr = saved
+// remoteSelf reads who the server at addr (not --http-addr) is.
+func (a *app) remoteSelf(cmd *cobra.Command, addr string) (*api.RaftSelf, error) {
+	c, err := a.clientAt(addr, "") // the route needs no token
 	if err != nil {
 		return nil, usagef("--server-http: %v", err)
 	}
-	st, err := c.Status(cmd.Context())
+	st, err := c.RaftSelf(cmd.Context())
 	if err != nil {
-		return nil, fmt.Errorf("read the new server's status at %s: %w", addr, err)
+		return nil, fmt.Errorf("ask the new server at %s who it is: %w", addr, err)
 	}
 	if st.Raft == nil || st.Raft.Advertise == "" {
 		return nil, fmt.Errorf("the server at %s reports no raft address; is it a fedsync agent of this version?", addr)

@@ -20,6 +20,7 @@ type app struct {
 	stderr io.Writer
 
 	httpAddr string // --http-addr: the agent's API address
+	caFile   string // --ca-file: the federation CA; the API is then reached over https
 	output   string // -o/--output: table or json
 	auth     authFlags
 }
@@ -38,7 +39,8 @@ Commands that talk to a running agent find it at --http-addr, or at
 $FEDSYNC_HTTP_ADDR, or at 127.0.0.1:8700, and send the API token of
 --token-file, --token or $FEDSYNC_TOKEN (the first comes from
 ` + "`fedsync acl bootstrap`" + `). Commands that print data accept -o json for
-scripts.
+scripts. An agent with TLS serves https: give the federation CA with
+--ca-file or $FEDSYNC_CA_FILE.
 
 Exit codes:
   0  everything asked was done
@@ -73,21 +75,23 @@ func newRoot(a *app) *cobra.Command {
 	root.SetErr(a.stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.httpAddr, "http-addr", client.DefaultAddr(), "agent API address, host:port or URL (env "+client.EnvHTTPAddr+")")
+	pf.StringVar(&a.caFile, "ca-file", client.DefaultCAFile(), "federation CA `FILE` (ca.pem): reach agents over https (env "+client.EnvCAFile+")")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	addAuthFlags(pf, a)
 	root.AddGroup(&cobra.Group{ID: "server", Title: "Run a server:"},
 		&cobra.Group{ID: "records", Title: "Records:"},
 		&cobra.Group{ID: "reports", Title: "Reports and checks:"})
-	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a), newACLCmd(a))
+	root.AddCommand(newInitCmd(a), newAgentCmd(a), newDemoCmd(a), newTLSCmd(a), newACLCmd(a))
 	for _, k := range registry.Kinds {
 		root.AddCommand(newKindCmd(a, k))
 	}
 	root.AddCommand(newImportCmd(a), newExportCmd(a))
-	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a))
+	root.AddCommand(newReportCmd(a), newStatusCmd(a), newVerifyCmd(a), newAuditCmd(a), newHealthCmd(a))
 	root.AddCommand(newOperatorCmd(a), newSnapshotCmd(a))
 	addMembershipCmds(root, a)
 	root.AddCommand(newBenchCmd(a))
 	root.AddCommand(newVersionCmd(a))
+	root.AddCommand(newPrivacyCmd(a))
 	addDefaultExamples(root)
 	return root
 }
@@ -134,7 +138,13 @@ func (a *app) client() (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(a.httpAddr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret))
+	return a.clientAt(a.httpAddr, secret)
+}
+
+// clientAt returns a client of the agent at addr sending the token
+// secret, over https when --ca-file is given.
+func (a *app) clientAt(addr, secret string) (*client.Client, error) {
+	return client.New(addr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret), client.WithCAFile(a.caFile))
 }
 
 // run executes the command line and returns the exit code. Errors are

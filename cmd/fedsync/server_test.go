@@ -18,7 +18,7 @@ import (
 
 func TestInit(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir, "--http-addr", "127.0.0.1:9700", "--raft-addr", "127.0.0.1:9701")
+	r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir, "--http-addr", "127.0.0.1:9700", "--raft-addr", "127.0.0.1:9701", "--insecure-plaintext")
 	if r.code != 0 {
 		t.Fatalf("init:\n%s", r)
 	}
@@ -49,7 +49,7 @@ func TestInitRefusesBadAreas(t *testing.T) {
 		{"219999000000", "not in the division data"},
 	}
 	for _, tt := range tests {
-		r := runCLI(t, "", "init", "--area", tt.area, "--data-dir", t.TempDir())
+		r := runCLI(t, "", "init", "--area", tt.area, "--data-dir", t.TempDir(), "--insecure-plaintext")
 		if r.code != exitError || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("init --area %s: want exit 1 and %q:\n%s", tt.area, tt.want, r)
 		}
@@ -69,13 +69,15 @@ func TestAgentConfigErrors(t *testing.T) {
 	bad := filepath.Join(dir, "bad.toml")
 	_ = os.WriteFile(bad, []byte("area = \"2101\"\nlog_level = \"loud\"\nhttp_addr = \"nowhere\"\n"), 0o644)
 	r = runCLI(t, "", "agent", "-config", bad)
-	for _, want := range []string{"4 problem(s)", "area:", "log_level:", "http_addr:", "data_dir:"} {
+	for _, want := range []string{"5 problem(s)", "area:", "log_level:", "http_addr:", "data_dir:", "tls: no certificates configured", "fedsync tls ca create"} {
 		if r.code != exitError || !strings.Contains(r.stderr, want) {
 			t.Errorf("agent with a bad config: stderr lacks %q:\n%s", want, r)
 		}
 	}
 	cfg := node.DefaultConfig()
 	cfg.Area, cfg.DataDir = testStreet, filepath.Join(dir, "gone")
+	cfg.TLS.InsecurePlaintext = true
+	cfg.Privacy.UnsafeDevKey = true
 	path := filepath.Join(dir, "gone.toml")
 	if err := node.WriteConfig(path, cfg); err != nil {
 		t.Fatal(err)
@@ -106,7 +108,7 @@ func TestDemoExit(t *testing.T) {
 		t.Fatalf("demo tree = %v, want a city, two counties, four streets", tree)
 	}
 	for _, w := range []string{"沈阳市 (210100000000) · city · year 2023 · targets of 2023",
-		"沈阳市 holds all", "urban communities with ≥10 orgs", "邻里守望", "verify --child", "report --area 210102000000"} {
+		"沈阳市 holds all", "urban communities with ≥10 orgs", "Mutual TLS is on", "export FEDSYNC_CA_FILE=", "邻里守望", "verify --child", "report --area 210102000000"} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("demo output lacks %q", w)
 		}
@@ -150,7 +152,7 @@ func TestDemoStreetExit(t *testing.T) {
 		t.Fatalf("demo --street --exit:\n%s", r)
 	}
 	want := []string{"浑河湾街道 (210102001000) · street · year 2023 · targets of 2023",
-		"(0 refused)", "urban communities with ≥10 orgs", "邻里守望", "serving the API at http://127.0.0.1:", "curl -s"}
+		"(0 refused)", "urban communities with ≥10 orgs", "邻里守望", "serving the API at https://127.0.0.1:", "curl -s --cacert", "Mutual TLS is on"}
 	for _, d := range area.Children(testStreet) {
 		want = append(want, d.Name)
 	}
@@ -213,7 +215,7 @@ func TestAgentServesUntilCanceled(t *testing.T) {
 		t.Skip("starts a real node")
 	}
 	dir := filepath.Join(t.TempDir(), "data")
-	if r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir, "--http-addr", "127.0.0.1:0", "--raft-addr", "127.0.0.1:0"); r.code != 0 {
+	if r := runCLI(t, "", "init", "--area", string(testStreet), "--data-dir", dir, "--http-addr", "127.0.0.1:0", "--raft-addr", "127.0.0.1:0", "--insecure-plaintext"); r.code != 0 {
 		t.Fatalf("init:\n%s", r)
 	}
 	cfg := filepath.Join(dir, node.ConfigFileName)
@@ -224,9 +226,9 @@ func TestAgentServesUntilCanceled(t *testing.T) {
 	go func() { done <- run(ctx, []string{"agent", "-config", cfg}, strings.NewReader(""), &out, &errb) }()
 	addr := waitFor(t, &out, regexp.MustCompile(`serving the API at (http://\S+)`))
 
-	r := runCLI(t, "", "status", "--http-addr", addr)
+	r := runCLI(t, "", "org", "list", "--http-addr", addr)
 	if r.code != exitError || !strings.Contains(r.stderr, "401 token required") || !strings.Contains(r.stderr, "fedsync acl bootstrap") {
-		t.Errorf("status without a token:\n%s", r)
+		t.Errorf("org list without a token:\n%s", r)
 	}
 	r = runCLI(t, "", "acl", "bootstrap", "--http-addr", addr, "-o", "json")
 	var boot struct{ Secret, Accessor string }
@@ -239,6 +241,9 @@ func TestAgentServesUntilCanceled(t *testing.T) {
 	tokFile := filepath.Join(t.TempDir(), "admin.token")
 	if err := os.WriteFile(tokFile, []byte(boot.Secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if r = runCLI(t, "", "status", "--http-addr", addr); r.code != exitError || !strings.Contains(r.stderr, "401 token required") {
+		t.Errorf("status without a token once the node has one:\n%s", r)
 	}
 	r = runCLI(t, "", "status", "--http-addr", addr, "--token-file", tokFile)
 	if r.code != 0 || !strings.Contains(r.stdout, "浑河湾街道") {

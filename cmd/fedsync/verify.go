@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"fedsync/area"
-	"fedsync/client"
 	"fedsync/storage"
 )
 
@@ -110,7 +109,7 @@ func (a *app) verifyChild(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	child, err := client.New(addr, client.WithUserAgent("fedsync/"+version), client.WithToken(secret))
+	child, err := a.clientAt(addr, secret)
 	if err != nil {
 		return usagef("--child: %v", err)
 	}

@@ -16,8 +16,8 @@ import (
 // Dialer opens links to a parent; it implements proto.Dialer. The zero
 // value is not usable: DialConn is required.
 type Dialer struct {
-	// DialConn opens the byte stream to the parent (TCP, later mutual TLS).
-	// TCPDialer returns one for plain TCP. Required.
+	// DialConn opens the byte stream to the parent. TCPDialer returns one
+	// for plain TCP; TLSDial wraps one in mutual TLS. Required.
 	DialConn func(ctx context.Context) (net.Conn, error)
 	// MaxBatchBytes bounds a batch Send accepts, in bytes; set it to the
 	// parent's limit. Default DefaultMaxBatchBytes().

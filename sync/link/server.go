@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"fedsync/sync/proto"
+	"fedsync/tlsutil"
 )
 
 // ServerConfig tunes a Server. A zero field means its default
@@ -31,6 +33,21 @@ type ServerConfig struct {
 	MaxInFlight int
 	// Logger receives link events; nil means slog.Default().
 	Logger *slog.Logger
+	// TLS, when set, makes every link mutual TLS (tlsutil.ServerConfig):
+	// the handshake runs within HandshakeTimeout before the hello, a
+	// refused certificate closes the conn, the hello's sender must be the
+	// area of the peer's certificate (RuleSenderArea), and the Receiver
+	// finds the peer's identity in its ctx (PeerFrom). Nil: plain text.
+	TLS *tls.Config
+	// OnRefuse, when set, is told of every link refused before the
+	// Receiver saw it, or cut by Revalidate (for metrics); it must not
+	// block.
+	OnRefuse func(Refusal)
+	// Revalidate, when set on a TLS server, is called with the link's
+	// peer before each batch and ping is handed on: an error (a
+	// certificate revoked since the handshake) answers that frame with a
+	// refusal and closes the link. It must be cheap and must not block.
+	Revalidate func(tlsutil.Identity) error
 }
 
 // DefaultServerConfig returns the defaults.

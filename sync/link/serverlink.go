@@ -12,6 +12,7 @@ import (
 
 	"fedsync/area"
 	"fedsync/sync/proto"
+	"fedsync/tlsutil"
 )
 
 // lingerTimeout bounds how long a link that ends on a refusal or a protocol
@@ -27,7 +28,8 @@ type serverLink struct {
 	r    *frameReader
 	w    *frameWriter // used by the handshake, then by the writer goroutine only
 
-	sender area.Code // from the hello; set before the reader starts
+	sender area.Code         // from the hello; set before the reader starts
+	peer   *tlsutil.Identity // the verified certificate's identity; nil on plain text
 
 	// Idle tracking, shared by the reader and the writer goroutines.
 	armed    atomic.Bool  // idle deadlines apply (after the handshake)
@@ -46,7 +48,12 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 	l.r = newFrameReader(idleReader{l}, s.cfg.MaxBatchBytes)
 	l.w = newFrameWriter(conn)
 
-	err := l.handshake(ctx)
+	ctx, err := l.secure(ctx)
+	if err != nil {
+		_ = l.conn.Close()
+		return
+	}
+	err = l.handshake(ctx)
 	if err == nil {
 		err = l.run(ctx, cancel)
 	}
@@ -103,7 +110,12 @@ func (l *serverLink) handshake(ctx context.Context) error {
 		return fmt.Errorf("read hello: %w", err)
 	}
 	l.log = l.log.With("sender", h.Sender, "server", h.Server)
-	w := l.welcome(ctx, h)
+	var w proto.Welcome
+	if err := l.authorize(h); err != nil {
+		w = proto.Welcome{Version: proto.Version, Error: err.Error()}
+	} else {
+		w = l.welcome(ctx, h)
+	}
 	if err := l.w.writeControl(FrameWelcome, w); err != nil {
 		return fmt.Errorf("write welcome: %w", err)
 	}
@@ -174,6 +186,14 @@ func (l *serverLink) readLoop(ctx context.Context, queue chan<- func() proto.Ack
 			return ctx.Err()
 		}
 		t, p, err := l.r.readFrameOf(FrameBatch, FramePing)
+		if err == nil {
+			if rerr := l.revalidate(); rerr != nil {
+				ack := proto.Ack{Error: rerr.Error(), Rule: tlsutil.RuleRevoked}
+				l.inflight.Add(1)
+				queue <- func() proto.Ack { return ack }
+				return rerr
+			}
+		}
 		if err == nil && t == FramePing {
 			if len(p) != 0 {
 				err = protoErr(RulePayload, t, ErrMalformed, "ping frame with a %d-byte payload", len(p))
