@@ -1,9 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +13,6 @@ import (
 
 	"fedsync/api"
 	"fedsync/area"
-	"fedsync/client"
 	gossippool "fedsync/federation"
 	"fedsync/node"
 	"fedsync/storage"
@@ -27,7 +26,6 @@ type gossipFed struct {
 	city    *server
 	county  *server
 	streets []*server
-	tokens  map[*server]string // admin token secrets (acl bootstrap)
 }
 
 const (
@@ -48,7 +46,7 @@ func newGossipFed(t *testing.T) *gossipFed {
 	if err := os.WriteFile(keyring, []byte(key+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := &gossipFed{t: t, tokens: map[*server]string{}}
+	f := &gossipFed{t: t}
 	cityGossip := freeAddr(t)
 	mk := func(code string) *server {
 		s := newFedServer(t, k, code, nil)
@@ -76,28 +74,10 @@ func (f *gossipFed) all() []*server {
 	return append([]*server{f.city, f.county}, f.streets...)
 }
 
-// bootstrap creates each node's admin token.
-func (f *gossipFed) bootstrap(s *server) {
-	r := s.cli("acl", "bootstrap", "-o", "json")
-	var out struct {
-		Secret string `json:"secret"`
-	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &out) != nil || out.Secret == "" {
-		f.t.Fatalf("acl bootstrap on %s: %s", s.area, r)
-	}
-	f.tokens[s] = out.Secret
-}
-
-// cli runs a command against s with its admin token.
-func (f *gossipFed) cli(s *server, args ...string) result {
-	f.t.Helper()
-	return s.cli(append(args, "--token", f.tokens[s])...)
-}
-
 // members returns `fedsync members -o json` on s, by name.
 func (f *gossipFed) members(s *server) map[string]api.Member {
 	f.t.Helper()
-	r := f.cli(s, "members", "-o", "json")
+	r := s.cli("members", "-o", "json")
 	var ms []api.Member
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &ms) != nil {
 		f.t.Fatalf("members on %s: %s", s.area, r)
@@ -111,7 +91,7 @@ func (f *gossipFed) members(s *server) map[string]api.Member {
 
 func (f *gossipFed) status(s *server) *api.Status {
 	f.t.Helper()
-	r := f.cli(s, "status", "-o", "json")
+	r := s.cli("status", "-o", "json")
 	var st api.Status
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &st) != nil {
 		f.t.Fatalf("status of %s: %s", s.area, r)
@@ -134,7 +114,7 @@ func (f *gossipFed) addOrgs(s *server, tag string, n int) {
 	f.t.Helper()
 	comm := string(area.Children(area.Code(s.area))[0].Code)
 	for i := range n {
-		r := f.cli(s, "org", "add", "--id", fmt.Sprintf("g-%s-%s-%d", s.area, tag, i), "--community", comm,
+		r := s.cli("org", "add", "--id", fmt.Sprintf("g-%s-%s-%d", s.area, tag, i), "--community", comm,
 			"--name", fmt.Sprintf("互助队%s%d", tag, i), "--category", "mutual_aid", "--tier", "guided",
 			"--founded", "2021-03-01", "--members", "12", "--status", "active")
 		if r.code != 0 {
@@ -184,9 +164,6 @@ func TestGossipMembersAndBypass(t *testing.T) {
 	for _, s := range f.all()[1:] {
 		s.start()
 	}
-	for _, s := range f.all() {
-		f.bootstrap(s)
-	}
 	f.until("four alive members", func() (bool, string) {
 		ms := f.members(f.city)
 		n := 0
@@ -224,7 +201,10 @@ func TestGossipMembersAndBypass(t *testing.T) {
 	}
 	f.delivered(f.city)
 	t.Logf("streets delivered to the city by bypass %v after SIGKILL", since(killed))
-	if r := f.cli(f.city, "status"); r.code != 0 || !strings.Contains(r.stdout, "bypass via") {
+	if r := f.streets[0].cli("status"); r.code != 0 || !strings.Contains(r.stdout, "bypassing 和平区") {
+		t.Fatalf("street status does not show the bypass:\n%s", r)
+	}
+	if r := f.city.cli("status"); r.code != 0 || !strings.Contains(r.stdout, "bypass via") {
 		t.Fatalf("city status does not show the bypass path:\n%s", r)
 	}
 
@@ -243,20 +223,27 @@ func TestGossipMembersAndBypass(t *testing.T) {
 	})
 	t.Logf("county caught up %v after restart", since(restarted))
 	for _, s := range f.all() {
-		if r := f.cli(s, "verify"); r.code != 0 {
+		if r := s.cli("verify"); r.code != 0 {
 			t.Fatalf("verify %s:\n%s", s.area, r)
 		}
 	}
 	// The city's replica of the county's subtree equals the county's own
 	// (each node's token is its own, so compare the digests directly).
 	digests := func(s *server) []storage.OriginDigest {
-		c, err := client.New(s.httpAddr, client.WithToken(f.tokens[s]))
+		s.ensureToken()
+		req, err := http.NewRequest(http.MethodGet, apiURL(s.httpAddr)+"/v1/sync/digests?area="+gossipCounty, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds, err := c.Digests(context.Background(), gossipCounty)
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		resp, err := httpClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var ds []storage.OriginDigest
+		if err := json.NewDecoder(resp.Body).Decode(&ds); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("digests of %s at %s: %d %v", gossipCounty, s.area, resp.StatusCode, err)
 		}
 		return ds
 	}

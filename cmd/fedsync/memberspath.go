@@ -1,6 +1,9 @@
 package main
 
-import "fedsync/area"
+import (
+	"fedsync/area"
+	"fedsync/sync/sender"
+)
 
 // deliveryPath renders how an origin's data last arrived: "via 沈北新区"
 // from the direct child on the path, "bypass via 虎石台街道" when that child
@@ -14,4 +17,14 @@ func deliveryPath(via area.Code, bypass bool) string {
 		return "bypass via " + area.Name(via)
 	}
 	return "via " + area.Name(via)
+}
+
+// bypassNote says when the node sends to an ancestor above its parent: the
+// parent area had no live server for bypass_after (gossip).
+func bypassNote(up *sender.Status) string {
+	if up.Parent == "" || up.Area.Parent() == up.Parent {
+		return ""
+	}
+	p := up.Area.Parent()
+	return " — bypassing " + area.Name(p) + " (" + string(p) + "), which has no live server"
 }

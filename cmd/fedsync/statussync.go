@@ -17,7 +17,7 @@ func printUpstream(p *printer, up *sender.Status, all bool, now time.Time) {
 	if up.Parent == "" {
 		p.printf("\nUpstream: the parent has not welcomed this node yet\n")
 	} else {
-		p.printf("\nUpstream: %s (%s)%s\n", up.ParentName, up.Parent, peer(up.Peer))
+		p.printf("\nUpstream: %s (%s)%s%s\n", up.ParentName, up.Parent, peer(up.Peer), bypassNote(up))
 	}
 	t := newTable()
 	t.indent = "  "
