@@ -59,7 +59,9 @@ func TestConverges50(t *testing.T) {
 // Environment: FEDSYNC_SIM_N (servers, default 1508), FEDSYNC_SIM_SCALE
 // (default 2), FEDSYNC_SIM_JOIN_INTERVAL (wall time between joins, default
 // 1 s of real time, i.e. 1s/scale), FEDSYNC_SIM_WINDOW (default one
-// push/pull period). The garbage collector runs only near an 8 GiB heap
+// push/pull period), FEDSYNC_SIM_PHASE_TIMEOUT (wall time each phase may
+// take to converge, default 10m; at 1,508 servers and a small scale the
+// first full view waits for a push/pull round). The garbage collector runs only near an 8 GiB heap
 // (FEDSYNC_SIM_MEMLIMIT_GB): memberlist allocates a 64 KiB LZW table per
 // packet, and with the default GOGC the collector, scanning the ~2 GiB of
 // member state of 1,508 servers, costs more than the simulation itself.
@@ -72,6 +74,7 @@ func BenchmarkProvince(b *testing.B) {
 	opts := Options{Scale: envFloat("FEDSYNC_SIM_SCALE", 2), Seed: 1, Progress: progress}
 	opts.JoinInterval = envDuration("FEDSYNC_SIM_JOIN_INTERVAL", 0)
 	opts.Window = envDuration("FEDSYNC_SIM_WINDOW", 0)
+	opts.PhaseTimeout = envDuration("FEDSYNC_SIM_PHASE_TIMEOUT", 0)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(envFloat("FEDSYNC_SIM_MEMLIMIT_GB", 8) * (1 << 30))))
 	for b.Loop() {
