@@ -108,14 +108,7 @@ func (s *Server) membershipRoutes() {
 // role: membership and keys are the federation administrators' (DESIGN
 // §7), reading the member list included.
 func (s *Server) membership(r *http.Request) (MembershipBackend, error) {
-	if err := RequireRole(r, RoleAdmin); err != nil {
-		return nil, err
-	}
-	mb, ok := s.b.(MembershipBackend)
-	if !ok {
-		return nil, problem(http.StatusNotImplemented, "not supported", "this server does not serve membership")
-	}
-	return mb, nil
+	return adminBackend[MembershipBackend](s, r, "this server does not serve membership")
 }
 
 // membershipProblem maps the backend's errors to answers.

@@ -125,19 +125,23 @@ func (s *Server) handleRaftSelf(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// requireAdmin is the check of every operator and snapshot route: a token
-// of the admin role.
-func (s *Server) requireAdmin(r *http.Request) error { return RequireRole(r, RoleAdmin) }
+// adminBackend is the check of every administrators' route (raft
+// operator, snapshot, membership): the request's token has the admin role,
+// and the backend serves T; otherwise 501 with missing as the detail.
+func adminBackend[T any](s *Server, r *http.Request, missing string) (T, error) {
+	var zero T
+	if err := RequireRole(r, RoleAdmin); err != nil {
+		return zero, err
+	}
+	b, ok := s.b.(T)
+	if !ok {
+		return zero, problem(http.StatusNotImplemented, "not supported", "%s", missing)
+	}
+	return b, nil
+}
 
 func (s *Server) operatorBackend(r *http.Request) (OperatorBackend, error) {
-	if err := s.requireAdmin(r); err != nil {
-		return nil, err
-	}
-	ob, ok := s.b.(OperatorBackend)
-	if !ok {
-		return nil, problem(http.StatusNotImplemented, "not supported", "this server has no raft operator routes")
-	}
-	return ob, nil
+	return adminBackend[OperatorBackend](s, r, "this server has no raft operator routes")
 }
 
 // operatorProblem maps an OperatorBackend error to its status.
@@ -224,12 +228,9 @@ func (s *Server) handleListAddresses(w http.ResponseWriter, r *http.Request) err
 
 // handleSnapshot answers GET /v1/snapshot with the snapshot file.
 func (s *Server) handleSnapshot(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireAdmin(r); err != nil {
+	sb, err := adminBackend[SnapshotBackend](s, r, "this server does not make snapshots")
+	if err != nil {
 		return err
-	}
-	sb, ok := s.b.(SnapshotBackend)
-	if !ok {
-		return problem(http.StatusNotImplemented, "not supported", "this server does not make snapshots")
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	if err := sb.SaveSnapshot(r.Context(), w); err != nil {
