@@ -69,21 +69,22 @@ func (n *Node) Submit(ctx context.Context, sender area.Code, data []byte) func()
 		return refused(n.notLeader())
 	}
 	if wire.IsState(data) {
-		from, _, err := wire.DecodeState(data, n.syncLimits)
+		from, st, err := wire.DecodeState(data, n.syncLimits)
 		if err == nil && from != sender {
 			err = fmt.Errorf("state names sender %s on a link opened by %s: %w", from, sender, storage.ErrJurisdiction)
 		}
 		if err == nil {
-			err = n.checkRedaction(data)
+			err = checkStateRedaction(st)
 		}
 		if err != nil {
 			return refused(err)
 		}
 		return n.submit(ctx, cmdState, sender, data)
 	}
-	// Only what needs no decompression is checked here: a damaged batch
-	// is refused at once; the payload is decoded (entries, chains) once,
-	// where it is applied, on every server.
+	// The framing is checked first, without decompression: a damaged
+	// batch is refused at once. checkRedaction then decodes the payload to
+	// keep personal data in clear out of the raft log; entries and chains
+	// are checked where the batch is applied, on every server.
 	from, err := wire.Check(data, n.syncLimits)
 	if err != nil {
 		return refused(err)
