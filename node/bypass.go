@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -196,42 +195,19 @@ func (d *upstreamDialer) Dial(ctx context.Context, h proto.Hello) (proto.Session
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("no upstream known: no live server of parent area %s in gossip and no configured parent", n.cfg.Area.Parent())
 	}
-	tried := map[string]bool{}
-	hinted := false
-	var errs []error
-	for i := 0; i < len(targets); i++ {
-		t := targets[i]
-		if tried[t.addr] {
-			continue
-		}
-		tried[t.addr] = true
-		sess, err := n.dialTarget(ctx, t, h, d.tls)
-		if err == nil {
-			return sess, nil
-		}
-		errs = append(errs, fmt.Errorf("%s: %w", t.addr, err))
-		if hint := proto.LeaderHint(err.Error()); hint != "" && !hinted && !tried[hint] {
-			hinted = true
-			next := upstreamTarget{addr: hint, area: t.area, bypass: t.bypass}
-			targets = append(targets[:i+1], append([]upstreamTarget{next}, targets[i+1:]...)...)
-		}
-		if ctx.Err() != nil {
-			break
-		}
+	sess, _, err := dialInOrder(ctx, targets, func(t upstreamTarget) string { return t.addr },
+		func(t upstreamTarget, hint string) upstreamTarget { t.addr = hint; return t },
+		func(t upstreamTarget) (proto.Session, error) { return n.dialTarget(ctx, t, h, d.tls) })
+	if err != nil {
+		return nil, fmt.Errorf("dial the upstream servers: %w", err)
 	}
-	return nil, fmt.Errorf("dial %d upstream addresses: %w", len(tried), errors.Join(errs...))
+	return sess, nil
 }
 
 // dialTarget opens one link; a link to an ancestor is tracked so that the
 // parent's return closes it.
 func (n *Node) dialTarget(ctx context.Context, t upstreamTarget, h proto.Hello, tcfg *tls.Config) (proto.Session, error) {
-	dial := func(ctx context.Context) (net.Conn, error) {
-		nd := net.Dialer{Timeout: 5 * time.Second}
-		return nd.DialContext(ctx, "tcp", t.addr)
-	}
-	if tcfg != nil {
-		dial = link.TLSDial(dial, tcfg)
-	}
+	dial := tcpDial(t.addr, 5*time.Second, tcfg)
 	ld := &link.Dialer{DialConn: func(ctx context.Context) (net.Conn, error) {
 		conn, err := dial(ctx)
 		if err != nil || !t.bypass {

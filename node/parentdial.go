@@ -59,44 +59,63 @@ func (d *parentDialer) Dial(ctx context.Context, h proto.Hello) (proto.Session, 
 	if len(order) == 0 {
 		return nil, fmt.Errorf("%w: no parent addresses", link.ErrConfig)
 	}
+	sess, a, err := dialInOrder(ctx, order, func(a string) string { return a },
+		func(_ string, hint string) string { return hint },
+		func(a string) (proto.Session, error) {
+			return (&link.Dialer{DialConn: tcpDial(a, d.timeout, d.tls)}).Dial(ctx, h)
+		})
+	if err != nil {
+		return nil, fmt.Errorf("dial the parent's %d servers: %w", len(d.addrs), err)
+	}
+	d.mu.Lock()
+	d.last = a
+	d.mu.Unlock()
+	return sess, nil
+}
+
+// dialInOrder tries targets in order until one welcomes. A refusal that
+// names the leader (proto.LeaderHint) puts that address next, once per
+// call, so a stale hint cannot send the dialer in circles; an address is
+// tried at most once. It returns the session and the target that gave it,
+// or every error joined.
+func dialInOrder[T any](ctx context.Context, targets []T, addr func(T) string, hinted func(T, string) T, dial func(T) (proto.Session, error)) (proto.Session, T, error) {
 	tried := map[string]bool{}
-	hinted := false
+	followed := false
 	var errs []error
-	for i := 0; i < len(order); i++ {
-		a := order[i]
-		if tried[a] {
+	for i := 0; i < len(targets); i++ {
+		t := targets[i]
+		if tried[addr(t)] {
 			continue
 		}
-		tried[a] = true
-		sess, err := d.dialOne(ctx, a, h)
+		tried[addr(t)] = true
+		sess, err := dial(t)
 		if err == nil {
-			d.mu.Lock()
-			d.last = a
-			d.mu.Unlock()
-			return sess, nil
+			return sess, t, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", a, err))
-		if hint := proto.LeaderHint(err.Error()); hint != "" && !hinted && !tried[hint] {
-			hinted = true // follow one hint per dial: a stale hint cannot send us in circles
-			order = append(order[:i+1], append([]string{hint}, order[i+1:]...)...)
+		errs = append(errs, fmt.Errorf("%s: %w", addr(t), err))
+		if hint := proto.LeaderHint(err.Error()); hint != "" && !followed && !tried[hint] {
+			followed = true
+			targets = append(targets[:i+1], append([]T{hinted(t, hint)}, targets[i+1:]...)...)
 		}
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	return nil, fmt.Errorf("dial the parent's %d servers: %w", len(d.addrs), errors.Join(errs...))
+	var zero T
+	return nil, zero, errors.Join(errs...)
 }
 
-func (d *parentDialer) dialOne(ctx context.Context, addr string, h proto.Hello) (proto.Session, error) {
+// tcpDial is the link's connection to addr: TCP with a dial timeout, then
+// mutual TLS when cfg is set.
+func tcpDial(addr string, timeout time.Duration, cfg *tls.Config) func(ctx context.Context) (net.Conn, error) {
 	dial := func(ctx context.Context) (net.Conn, error) {
-		nd := net.Dialer{Timeout: d.timeout}
+		nd := net.Dialer{Timeout: timeout}
 		return nd.DialContext(ctx, "tcp", addr)
 	}
-	if d.tls != nil {
-		dial = link.TLSDial(dial, d.tls)
+	if cfg != nil {
+		dial = link.TLSDial(dial, cfg)
 	}
-	ld := &link.Dialer{DialConn: dial}
-	return ld.Dial(ctx, h)
+	return dial
 }
 
 // notLeader is the refusal of a child's hello (or batch) on a follower,
