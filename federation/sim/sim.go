@@ -51,12 +51,27 @@ type Options struct {
 	// PushPullInterval scaled by ceil(log2(n/32))+1, then divided by Scale),
 	// so that every server does about one full-state exchange in it.
 	Window time.Duration
-	// Settle is the wall time waited after bootstrap before counting bytes,
-	// for the joiners' re-gossip to drain (a joiner re-broadcasts every
-	// member it learned, RetransmitMult·ceil(log10(n+1)) times each).
+	// Settle bounds the wall time waited after bootstrap before counting
+	// bytes, for the joiners' re-gossip to drain (a joiner re-broadcasts
+	// every member it learned, RetransmitMult·ceil(log10(n+1)) times each).
 	// Default: the time that takes at GossipNodes packets of ~5 messages per
-	// GossipInterval, at least 2 s.
+	// GossipInterval, at least 2 s. With SettleStep set, the wait ends
+	// earlier, once the packet bytes sent in one step are no longer 10 %
+	// below those of the step before.
 	Settle time.Duration
+	// SettleStep, when set, is the wall time over which the packet rate is
+	// sampled while settling (see Settle).
+	SettleStep time.Duration
+	// Sync makes the bootstrap end with two anti-entropy passes: every
+	// server does a full-state exchange (memberlist's push/pull, what a join
+	// does) with the first server, all of them once and then all again, so
+	// that the first server holds the union and every server then receives
+	// it. Without it, at ~1,500 servers the last members a server lacks
+	// reach it only by periodic push/pull (minutes of real time per round);
+	// with it, the pool is complete a few seconds after the joins and the
+	// join and failure figures are measured on a settled pool. The bootstrap
+	// spread is then counted from the end of the passes.
+	Sync bool
 	// PhaseTimeout bounds each wait for convergence, in wall time. Default
 	// 10 min.
 	PhaseTimeout time.Duration
@@ -280,6 +295,16 @@ func (s *simulation) bootstrap(ctx context.Context, res *Result) error {
 		}
 	}
 	res.JoinPhase = time.Since(start)
+	if s.opts.Sync {
+		t0 := time.Now()
+		for pass := 1; pass <= 2; pass++ {
+			if err := s.syncPass(ctx, m); err != nil {
+				return fmt.Errorf("sync pass %d: %w", pass, err)
+			}
+			s.opts.Progress("sync pass %d done after %v; cpu %v, false failures %d", pass, time.Since(t0).Round(time.Millisecond), cpuTime().Round(time.Second), s.falseFails.Load())
+		}
+		res.SyncPhase = time.Since(t0)
+	}
 	var err error
 	res.Bootstrap, err = s.spread(ctx, "servers seeing all alive", time.Now(), m, m, func(o *observer) bool {
 		return o.up.Load() == int64(m)
@@ -287,12 +312,89 @@ func (s *simulation) bootstrap(ctx context.Context, res *Result) error {
 	return err
 }
 
-// steady waits Settle, then counts the bytes sent over Window.
+// syncPass has servers 1..m-1 exchange their full state with server 0,
+// four at a time.
+func (s *simulation) syncPass(ctx context.Context, m int) error {
+	hub := []string{s.pools[0].LocalAddr()}
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		mu    sync.Mutex
+		first error
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1))
+				if i >= m {
+					return
+				}
+				var err error
+				for range joinTries {
+					if _, err = s.pools[i].Join(hub); err == nil {
+						break
+					}
+					s.retries.Add(1)
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("%s: %w", s.plan[i].Name, err)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+// packetBytes sums the packet bytes sent by servers [0, m).
+func (s *simulation) packetBytes(m int) int64 {
+	var t int64
+	for i := range m {
+		t += s.trans[i].SentInPackets()
+	}
+	return t
+}
+
+// settle waits Settle, or with SettleStep until the packet rate stops
+// falling, and returns the time waited.
+func (s *simulation) settle(ctx context.Context, m int) (time.Duration, error) {
+	if s.opts.SettleStep <= 0 {
+		s.opts.Progress("settling %v before counting bytes", s.opts.Settle)
+		return s.opts.Settle, sleep(ctx, s.opts.Settle)
+	}
+	s.opts.Progress("settling (at most %v) until the packet rate stops falling, sampled every %v", s.opts.Settle, s.opts.SettleStep)
+	t0 := time.Now()
+	prev, last := -1.0, s.packetBytes(m)
+	for time.Since(t0) < s.opts.Settle {
+		if err := sleep(ctx, s.opts.SettleStep); err != nil {
+			return time.Since(t0), err
+		}
+		now := s.packetBytes(m)
+		rate := float64(now-last) / float64(m) / s.opts.SettleStep.Seconds()
+		last = now
+		s.opts.Progress("settling: %.0f packet bytes/s per server (%.0f real); cpu %v, false failures %d", rate, rate/s.opts.Scale, cpuTime().Round(time.Second), s.falseFails.Load())
+		if prev >= 0 && rate >= 0.9*prev {
+			break
+		}
+		prev = rate
+	}
+	return time.Since(t0), nil
+}
+
+// steady settles, then counts the bytes sent over Window.
 func (s *simulation) steady(ctx context.Context, res *Result) error {
 	m := len(s.plan) - 1
-	s.opts.Progress("settling %v before counting bytes", s.opts.Settle)
-	res.Settle = s.opts.Settle
-	if err := sleep(ctx, s.opts.Settle); err != nil {
+	var err error
+	if res.Settle, err = s.settle(ctx, m); err != nil {
 		return err
 	}
 	before, beforePkt := make([]int64, m), make([]int64, m)

@@ -51,6 +51,25 @@ func TestConverges50(t *testing.T) {
 	}
 }
 
+// TestSyncPasses checks that the anti-entropy passes complete a pool and
+// that settling by rate ends before its bound.
+func TestSyncPasses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	res, err := Run(ctx, 12, Options{
+		Scale: 10, JoinInterval: 10 * time.Millisecond, Window: 500 * time.Millisecond,
+		Settle: 30 * time.Second, SettleStep: 500 * time.Millisecond,
+		PhaseTimeout: 30 * time.Second, Seed: 2, Sync: true,
+	})
+	t.Logf("simulated: %v", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SyncPhase <= 0 || res.Settle >= 30*time.Second || res.Join.All <= 0 || res.Failure.All <= 0 {
+		t.Errorf("implausible figures: %v", res)
+	}
+}
+
 // BenchmarkProvince runs the whole province once: the province's server and
 // every city, county and street server (1,508):
 //
@@ -60,8 +79,11 @@ func TestConverges50(t *testing.T) {
 // (default 2), FEDSYNC_SIM_JOIN_INTERVAL (wall time between joins, default
 // 1 s of real time, i.e. 1s/scale), FEDSYNC_SIM_WINDOW (default one
 // push/pull period), FEDSYNC_SIM_PHASE_TIMEOUT (wall time each phase may
-// take to converge, default 10m; at 1,508 servers and a small scale the
-// first full view waits for a push/pull round). The garbage collector runs only near an 8 GiB heap
+// take to converge, default 10m), FEDSYNC_SIM_SYNC (1: end the bootstrap
+// with two anti-entropy passes, see Options.Sync; default 1 above 400
+// servers), FEDSYNC_SIM_SETTLE (the most to wait before counting bytes) and
+// FEDSYNC_SIM_SETTLE_STEP (sample the packet rate this often and stop
+// settling once it no longer falls). The garbage collector runs only near an 8 GiB heap
 // (FEDSYNC_SIM_MEMLIMIT_GB): memberlist allocates a 64 KiB LZW table per
 // packet, and with the default GOGC the collector, scanning the ~2 GiB of
 // member state of 1,508 servers, costs more than the simulation itself.
@@ -75,6 +97,9 @@ func BenchmarkProvince(b *testing.B) {
 	opts.JoinInterval = envDuration("FEDSYNC_SIM_JOIN_INTERVAL", 0)
 	opts.Window = envDuration("FEDSYNC_SIM_WINDOW", 0)
 	opts.PhaseTimeout = envDuration("FEDSYNC_SIM_PHASE_TIMEOUT", 0)
+	opts.Settle = envDuration("FEDSYNC_SIM_SETTLE", 0)
+	opts.SettleStep = envDuration("FEDSYNC_SIM_SETTLE_STEP", 0)
+	opts.Sync = envInt("FEDSYNC_SIM_SYNC", map[bool]int{true: 1}[n > 400]) == 1
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(envFloat("FEDSYNC_SIM_MEMLIMIT_GB", 8) * (1 << 30))))
 	for b.Loop() {
