@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,14 @@ type MembershipBackend interface {
 	// KeyringChange installs, uses or removes a key (base64) and returns
 	// the keyring after the change, which is also saved to the keyring file.
 	KeyringChange(op, key string) (Keyring, error)
+	// FederationKeyring asks every alive server of the federation for its
+	// keyring (through gossip, not through their APIs).
+	FederationKeyring(ctx context.Context) (FederationKeyring, error)
+	// FederationKeyringChange installs, uses or removes a key on every
+	// alive server. A refusal of the whole change (use of a key some server
+	// lacks, removal of a key some server encrypts with) wraps
+	// ErrMemberRefused; what single servers answered is in the result.
+	FederationKeyringChange(ctx context.Context, op, key string) (FederationKeyring, error)
 }
 
 // Errors a MembershipBackend wraps so that the API answers with the right
@@ -73,6 +82,22 @@ type Keyring struct {
 	File    string   `json:"file,omitempty"`
 }
 
+// FederationKeyring is the answer of GET /v1/federation/keyring and POST
+// /v1/federation/keyring/{op}: what every alive server answered.
+type FederationKeyring struct {
+	Servers  []KeyringAnswer `json:"servers"`             // the asked server first, then by name
+	NoAnswer []string        `json:"no_answer,omitempty"` // alive servers that did not answer in time
+	Skipped  []string        `json:"skipped,omitempty"`   // servers not alive, "NAME (STATUS)": give them the new keyring file
+}
+
+// KeyringAnswer is one server's answer: its keyring after the operation, or
+// why it did not apply it.
+type KeyringAnswer struct {
+	Server  string   `json:"server"`
+	Keyring *Keyring `json:"keyring,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
 // JoinRequest is the body of POST /v1/members/join.
 type JoinRequest struct {
 	Addrs []string `json:"addrs"`
@@ -102,6 +127,8 @@ func (s *Server) membershipRoutes() {
 	s.handle("POST /v1/members/force-leave/{name}", s.handleForceLeave)
 	s.handle("GET /v1/keyring", s.handleKeyring)
 	s.handle("POST /v1/keyring/{op}", s.handleKeyringChange)
+	s.handle("GET /v1/federation/keyring", s.handleFederationKeyring)
+	s.handle("POST /v1/federation/keyring/{op}", s.handleFederationKeyringChange)
 }
 
 // membership returns the backend once the request's token has the admin
@@ -255,6 +282,50 @@ func (s *Server) handleKeyringChange(w http.ResponseWriter, r *http.Request) err
 		return badParam("key", "is required (base64 of 32 bytes)", "")
 	}
 	k, err := mb.KeyringChange(op, req.Key)
+	if err != nil {
+		return membershipProblem(err)
+	}
+	writeJSON(w, r, http.StatusOK, k)
+	return nil
+}
+
+// handleFederationKeyring answers GET /v1/federation/keyring.
+func (s *Server) handleFederationKeyring(w http.ResponseWriter, r *http.Request) error {
+	mb, err := s.membership(r)
+	if err != nil {
+		return err
+	}
+	k, err := mb.FederationKeyring(r.Context())
+	if err != nil {
+		return membershipProblem(err)
+	}
+	writeJSON(w, r, http.StatusOK, k)
+	return nil
+}
+
+// handleFederationKeyringChange answers POST
+// /v1/federation/keyring/{install,use,remove} {"key": BASE64}: 200 with
+// every server's answer (some may have failed), 409 when the change is
+// refused as a whole.
+func (s *Server) handleFederationKeyringChange(w http.ResponseWriter, r *http.Request) error {
+	mb, err := s.membership(r)
+	if err != nil {
+		return err
+	}
+	op := r.PathValue("op")
+	switch op {
+	case "install", "use", "remove":
+	default:
+		return badParam("op", "must be install, use or remove", op)
+	}
+	var req KeyRequest
+	if err := decodeMembershipBody(r, &req); err != nil {
+		return err
+	}
+	if req.Key == "" {
+		return badParam("key", "is required (base64 of 32 bytes)", "")
+	}
+	k, err := mb.FederationKeyringChange(r.Context(), op, req.Key)
 	if err != nil {
 		return membershipProblem(err)
 	}

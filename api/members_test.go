@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -43,6 +44,18 @@ func (m *memberBackend) KeyringChange(op, key string) (Keyring, error) {
 		return Keyring{}, fmt.Errorf("%w: cannot remove the primary gossip key", ErrMemberRefused)
 	}
 	return Keyring{Server: "s1", Primary: "aa", Keys: []string{"aa", "bb"}}, m.err
+}
+
+func (m *memberBackend) FederationKeyring(context.Context) (FederationKeyring, error) {
+	k, _ := m.Keyring()
+	return FederationKeyring{Servers: []KeyringAnswer{{Server: "s1", Keyring: &k}}, NoAnswer: []string{"s9"}}, m.err
+}
+func (m *memberBackend) FederationKeyringChange(_ context.Context, op, key string) (FederationKeyring, error) {
+	m.ops = append(m.ops, "federation "+op+" "+key)
+	if op == "use" && key == "missing" {
+		return FederationKeyring{}, fmt.Errorf("%w: key is not installed on s2", ErrMemberRefused)
+	}
+	return FederationKeyring{Servers: []KeyringAnswer{{Server: "s1", Error: "refused: keyring changes for X"}}}, m.err
 }
 
 func newMemberServer(t *testing.T) (*memberBackend, func(method, path, body string) *httptest.ResponseRecorder) {
@@ -89,6 +102,7 @@ func TestMembershipNeedsAdmin(t *testing.T) {
 	for _, rt := range []struct{ method, path string }{
 		{"GET", "/v1/members"}, {"POST", "/v1/members/join"}, {"POST", "/v1/members/leave"},
 		{"POST", "/v1/members/force-leave/gone"}, {"GET", "/v1/keyring"}, {"POST", "/v1/keyring/use"},
+		{"GET", "/v1/federation/keyring"}, {"POST", "/v1/federation/keyring/install"},
 	} {
 		if code := as("viewer", rt.method, rt.path); code != http.StatusForbidden {
 			t.Errorf("%s %s as a viewer: %d, want 403", rt.method, rt.path, code)
@@ -159,6 +173,20 @@ func TestMembershipRoutes(t *testing.T) {
 	}
 	if rec := do("GET", "/v1/keyring", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"primary":"aa"`) {
 		t.Errorf("keyring: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("GET", "/v1/federation/keyring", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"no_answer":["s9"]`) {
+		t.Errorf("federation keyring: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("POST", "/v1/federation/keyring/install", `{"key":"k"}`); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"error":"refused`) {
+		t.Errorf("federation keyring install: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("POST", "/v1/federation/keyring/use", `{"key":"missing"}`); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "s2") {
+		t.Errorf("federation keyring use of a missing key: %d %s, want 409 naming s2", rec.Code, rec.Body)
+	}
+	for _, path := range []string{"/v1/federation/keyring/rotate", "/v1/federation/keyring/use"} {
+		if rec := do("POST", path, `{}`); rec.Code != http.StatusBadRequest {
+			t.Errorf("%s without a valid op or key: %d, want 400", path, rec.Code)
+		}
 	}
 	if rec := do("POST", "/v1/members/leave", ""); rec.Code != http.StatusNoContent || !mb.left {
 		t.Errorf("leave: %d left=%v", rec.Code, mb.left)

@@ -70,3 +70,24 @@ func (c *Client) KeyringChange(ctx context.Context, op, key string) (*api.Keyrin
 	}
 	return &out, nil
 }
+
+// FederationKeyring calls GET /v1/federation/keyring: the agent asks every
+// alive server of the federation for its keyring, through gossip.
+func (c *Client) FederationKeyring(ctx context.Context) (*api.FederationKeyring, error) {
+	var out api.FederationKeyring
+	if _, err := c.do(ctx, http.MethodGet, "/v1/federation/keyring", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// FederationKeyringChange calls POST /v1/federation/keyring/{op}: the agent
+// installs, uses or removes the key on every alive server, through gossip,
+// and returns what each answered.
+func (c *Client) FederationKeyringChange(ctx context.Context, op, key string) (*api.FederationKeyring, error) {
+	var out api.FederationKeyring
+	if _, err := c.do(ctx, http.MethodPost, "/v1/federation/keyring/"+url.PathEscape(op), nil, api.KeyRequest{Key: key}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -81,6 +81,12 @@ type Config struct {
 	// long: events queue behind it, without limit.
 	OnEvent func(Event)
 
+	// OnQuery, when set, answers the queries of other servers (Pool.Query)
+	// and this server's own. It runs on one of a few worker goroutines of
+	// the pool, never under memberlist's locks, so it may call the Pool.
+	// Without it every query gets an error answer.
+	OnQuery QueryHandler
+
 	// ConflictChecker, when set, may refuse a server claiming an area (see
 	// ConflictChecker). Metadata that does not decode or validate is always
 	// refused.
@@ -174,6 +180,13 @@ func GenerateKey() (string, error) {
 		return "", fmt.Errorf("generate gossip key: %w", err)
 	}
 	return base64.StdEncoding.EncodeToString(k), nil
+}
+
+// CheckKey returns an error wrapping ErrBadKey unless s is base64 of 32
+// bytes.
+func CheckKey(s string) error {
+	_, err := decodeKey(s)
+	return err
 }
 
 // decodeKey parses a base64 key of exactly 32 bytes.

@@ -29,9 +29,11 @@ func (d *delegate) NodeMeta(limit int) []byte {
 	return slices.Clone(d.p.metaBytes)
 }
 
-// The pool sends no messages of its own.
-func (d *delegate) NotifyMsg([]byte)                       {}
-func (d *delegate) GetBroadcasts(_, _ int) [][]byte        { return nil }
+// The pool's own messages are queries and their answers (query.go).
+func (d *delegate) NotifyMsg(b []byte) { d.p.notify(b) }
+func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
+	return d.p.q.bq.GetBroadcasts(overhead, limit)
+}
 func (d *delegate) LocalState(bool) []byte                 { return nil }
 func (d *delegate) MergeRemoteState(_ []byte, _ bool)      {}
 func (d *delegate) NotifyJoin(n *memberlist.Node)          { d.p.observe(n, false) }

@@ -20,6 +20,7 @@ type Pool struct {
 	ml      *memberlist.Memberlist
 	keyring *memberlist.Keyring // the one memberlist uses; its own lock
 	events  *dispatcher
+	q       *queries
 	now     func() time.Time
 
 	// lifeMu serialises Leave and Shutdown: memberlist panics on a Leave
@@ -28,8 +29,8 @@ type Pool struct {
 	closed atomic.Bool // Shutdown called
 	left   atomic.Bool // Leave called
 
-	stop chan struct{}  // closed by Shutdown: ends the reconnect loop
-	wg   sync.WaitGroup // the reconnect loop
+	stop chan struct{}  // closed by Shutdown: ends the reconnect loop and the query workers
+	wg   sync.WaitGroup // the reconnect loop and the query workers
 
 	// mu guards the fields below. It is taken inside memberlist's callbacks
 	// (which hold memberlist's node lock), so it is never held while
@@ -75,6 +76,7 @@ func New(cfg Config) (*Pool, error) {
 		events: newDispatcher(cfg.OnEvent), meta: cfg.Meta, stop: make(chan struct{}),
 		view: make(map[string]*entry), refused: make(map[string]string),
 	}
+	p.q = newQueries(p.upCount, cfg.Timings.RetransmitMult)
 	if p.metaBytes, err = encodeMeta(cfg.Meta, 0); err != nil {
 		return nil, fmt.Errorf("gossip meta: %w", err) // unreachable: validated
 	}
@@ -84,9 +86,26 @@ func New(cfg Config) (*Pool, error) {
 		return nil, fmt.Errorf("start gossip on %s:%d: %w", cfg.BindAddr, cfg.BindPort, err)
 	}
 	p.ml = ml
-	p.wg.Add(1)
+	p.wg.Add(1 + queryWorkers)
 	go p.reconnectLoop()
+	for range queryWorkers {
+		go p.queryLoop()
+	}
 	return p, nil
+}
+
+// upCount is the number of up members in the view, itself included (at
+// least 1): it sizes the retransmissions of queries.
+func (p *Pool) upCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, e := range p.view {
+		if e.m.Status.Up() {
+			n++
+		}
+	}
+	return max(n, 1)
 }
 
 // LocalAddr returns the gossip address this server advertises, host:port

@@ -97,6 +97,7 @@ func (n *Node) startGossip(ctx context.Context) error {
 	}
 	fc.OnEvent = n.gossipEvent
 	fc.ConflictChecker = groupConflict
+	fc.OnQuery = n.answerQuery
 	pool, err := federation.New(fc)
 	if err != nil {
 		return fmt.Errorf("gossip: %w", err)

@@ -331,13 +331,29 @@ func TestKeyRotationWhileReplicating(t *testing.T) {
 	if _, err := county.KeyringChange("remove", oldKey); !errors.Is(err, api.ErrMemberRefused) {
 		t.Fatalf("removing the primary key: %v, want refused", err)
 	}
+	// Each round is one federation query asked of the county: it reaches the
+	// street through gossip.
+	ctx := context.Background()
+	if _, err := county.FederationKeyringChange(ctx, "use", newKey); !errors.Is(err, api.ErrMemberRefused) || !strings.Contains(err.Error(), "not installed on county, street") {
+		t.Fatalf("use before install: %v, want refused naming both servers", err)
+	}
 	for _, op := range []struct{ op, key string }{{"install", newKey}, {"use", newKey}, {"remove", oldKey}} {
-		for _, n := range nodes {
-			if _, err := n.KeyringChange(op.op, op.key); err != nil {
-				t.Fatalf("%s %s: %v", n.cfg.Name, op.op, err)
+		res, err := county.FederationKeyringChange(ctx, op.op, op.key)
+		if err != nil {
+			t.Fatalf("%s: %v", op.op, err)
+		}
+		if len(res.Servers) != 2 || len(res.NoAnswer) != 0 || res.Servers[0].Server != "county" {
+			t.Fatalf("%s: answers %+v", op.op, res)
+		}
+		for _, a := range res.Servers {
+			if a.Error != "" || a.Keyring == nil {
+				t.Fatalf("%s on %s: %s", op.op, a.Server, a.Error)
 			}
 		}
 		time.Sleep(time.Second) // a few probe rounds under the new keyring
+	}
+	if _, err := county.FederationKeyringChange(ctx, "remove", newKey); !errors.Is(err, api.ErrMemberRefused) || !strings.Contains(err.Error(), "still the primary key on county, street") {
+		t.Fatalf("removing the new primary key: %v, want refused", err)
 	}
 	w.halt()
 	close(stopWatch)
@@ -354,6 +370,15 @@ func TestKeyRotationWhileReplicating(t *testing.T) {
 		if err != nil || kr.Primary != newKey || len(kr.Others) != 0 {
 			t.Errorf("%s keyring file after rotation: %+v %v, want only the new key", n.cfg.Name, kr, err)
 		}
+	}
+	// The street may not change the county's keys.
+	thirdKey, _ := federation.GenerateKey()
+	res, err := street.FederationKeyringChange(ctx, "install", thirdKey)
+	if err != nil || len(res.Servers) != 2 || res.Servers[0].Error != "" || !strings.Contains(res.Servers[1].Error, "refused: keyring changes for "+string(testCounty)) {
+		t.Fatalf("install asked by the street: %+v %v", res, err)
+	}
+	if kr, _ := readKeyring(county.cfg.Gossip.KeyringFile); len(kr.Others) != 0 {
+		t.Errorf("the county's keyring file changed on the street's request: %+v", kr)
 	}
 	n, err := New(gossipTestConfig(t, testStreet2, "late", keyringFile(t, oldKey), gossipAddr(county)), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

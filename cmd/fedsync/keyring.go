@@ -25,15 +25,17 @@ the ring decrypts what it receives. The ring lives in the file named by
 memory and in the file, so a restart keeps the change.
 
 How a key reaches every server: memberlist keyrings are local to each
-process, so install, use and remove fan out from the CLI. The command asks
-the agent at --http-addr for the member list, then calls the API of every
-alive server (its api_addr as gossiped) one by one, and prints each result.
---local changes only the agent at --http-addr. Dead servers are skipped and
-named: give them the new keyring file before they start again. Every route
-needs an admin token; tokens are kept per node, so with ACLs on the fan-out
-succeeds only where the token is known: the servers of other nodes answer
-403 and are listed as failed (exit 2); run the command there with --local
-and that node's admin token.
+process, so the agent at --http-addr asks every alive server through
+gossip (a query, encrypted with the pool's keys) and prints each answer.
+Only that agent checks your token (an admin token of its node), so one
+command rotates the whole federation with ACLs on. A server changes its keys
+only for a query from a server of its own area or of an ancestor area: run
+the changes against a province server to reach every server (a city's
+server reaches only that city's servers; the others answer "refused").
+Dead servers are skipped and named: give them the new keyring file before
+they start again. Servers that did not answer in time are named; run the
+command again (install, use and remove are idempotent). --local changes or
+lists only the agent at --http-addr.
 
 Rotation without downtime, three rounds, each finished everywhere before
 the next begins (every server can always decrypt what every other sends):
@@ -126,51 +128,6 @@ func (a *app) readKey(arg string) (string, error) {
 	return key, nil
 }
 
-// keyTarget is one server the keyring commands talk to.
-type keyTarget struct {
-	name string
-	c    *client.Client
-}
-
-// keyTargets returns the agent at --http-addr (local), or every alive
-// server it knows, and the names of the servers skipped because they are
-// not alive.
-func (a *app) keyTargets(ctx context.Context, local bool) ([]keyTarget, []string, error) {
-	c, err := a.client()
-	if err != nil {
-		return nil, nil, err
-	}
-	if local {
-		k, err := c.Keyring(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("keyring: %w", err)
-		}
-		return []keyTarget{{name: k.Server, c: c}}, nil, nil
-	}
-	secret, err := a.tokenSecret()
-	if err != nil {
-		return nil, nil, err
-	}
-	ms, err := c.Members(ctx, "", "")
-	if err != nil {
-		return nil, nil, fmt.Errorf("keyring: list members: %w", err)
-	}
-	var out []keyTarget
-	var skipped []string
-	for _, m := range ms {
-		if m.Status != "alive" && m.Status != "leaving" {
-			skipped = append(skipped, m.Name+" ("+m.Status+")")
-			continue
-		}
-		mc, err := a.clientAt(m.APIAddr, secret)
-		if err != nil {
-			return nil, nil, fmt.Errorf("keyring: server %s: %w", m.Name, err)
-		}
-		out = append(out, keyTarget{name: m.Name, c: mc})
-	}
-	return out, skipped, nil
-}
-
 // keyringRow is one server's answer, for the table and -o json.
 type keyringRow struct {
 	Server  string       `json:"server"`
@@ -179,28 +136,45 @@ type keyringRow struct {
 	Error   string       `json:"error,omitempty"`
 }
 
+// keyringOutput is what the keyring commands print with -o json.
+type keyringOutput struct {
+	Servers  []keyringRow `json:"servers"`
+	NoAnswer []string     `json:"no_answer,omitempty"`
+	Skipped  []string     `json:"skipped,omitempty"`
+}
+
 func (a *app) keyringList(ctx context.Context, local bool) error {
-	targets, skipped, err := a.keyTargets(ctx, local)
+	c, err := a.client()
 	if err != nil {
 		return err
 	}
-	var rows []keyringRow
-	failed := 0
-	for _, t := range targets {
-		k, err := t.c.Keyring(ctx)
-		row := keyringRow{Server: t.name, Keyring: k}
+	var out keyringOutput
+	if local {
+		k, err := c.Keyring(ctx)
 		if err != nil {
-			row.Error, failed = err.Error(), failed+1
+			return fmt.Errorf("keyring list: %w", err)
 		}
-		rows = append(rows, row)
+		out.Servers = []keyringRow{{Server: k.Server, Keyring: k}}
+	} else {
+		fk, err := c.FederationKeyring(ctx)
+		if err != nil {
+			return fmt.Errorf("keyring list: %w", err)
+		}
+		out = fromFederation(fk, "")
+	}
+	failed := len(out.NoAnswer)
+	for _, r := range out.Servers {
+		if r.Keyring == nil {
+			failed++
+		}
 	}
 	if a.json() {
-		if err := printJSON(a.stdout, rows); err != nil {
+		if err := printJSON(a.stdout, out); err != nil {
 			return err
 		}
 	} else {
 		t := newTable("SERVER", "PRIMARY", "KEYS")
-		for _, r := range rows {
+		for _, r := range out.Servers {
 			if r.Keyring == nil {
 				t.add(r.Server, "error", r.Error)
 				continue
@@ -210,17 +184,36 @@ func (a *app) keyringList(ctx context.Context, local bool) error {
 		if err := t.write(a.stdout); err != nil {
 			return err
 		}
-		a.printSkipped(skipped)
-		if agree(rows) {
-			fmt.Fprintf(a.stdout, "\nall %d servers hold the same keys with the same primary\n", len(rows))
+		a.printMissing(out)
+		if agree(out.Servers) {
+			fmt.Fprintf(a.stdout, "\nall %d servers that answered hold the same keys with the same primary\n", len(out.Servers)-failed+len(out.NoAnswer))
 		} else {
 			fmt.Fprintln(a.stdout, "\nthe servers' keyrings differ (a rotation in progress?)")
 		}
 	}
 	if failed > 0 {
-		return partial("keyring list: %d of %d servers did not answer", failed, len(rows))
+		return partial("keyring list: %d servers did not answer", failed)
 	}
 	return nil
+}
+
+// fromFederation turns the agent's answer into rows; result is the RESULT
+// of a row that applied the operation ("" for a listing).
+func fromFederation(fk *api.FederationKeyring, result string) keyringOutput {
+	out := keyringOutput{NoAnswer: fk.NoAnswer, Skipped: fk.Skipped}
+	for _, s := range fk.Servers {
+		row := keyringRow{Server: s.Server, Keyring: s.Keyring, Error: s.Error}
+		switch {
+		case s.Error == "":
+			row.Result = result
+		case strings.Contains(s.Error, "not installed"):
+			row.Result, row.Error = "not installed (nothing to do)", ""
+		default:
+			row.Result = "failed"
+		}
+		out.Servers = append(out.Servers, row)
+	}
+	return out
 }
 
 // agree reports whether every answered keyring has the same primary and
@@ -243,60 +236,70 @@ func agree(rows []keyringRow) bool {
 	return true
 }
 
-func (a *app) printSkipped(skipped []string) {
-	if len(skipped) > 0 {
-		fmt.Fprintf(a.stdout, "\nskipped (not alive; give them the new keyring file before they start): %s\n", strings.Join(skipped, ", "))
+func (a *app) printMissing(out keyringOutput) {
+	if len(out.NoAnswer) > 0 {
+		fmt.Fprintf(a.stdout, "\nno answer in time (alive, but silent or slow): %s\n", strings.Join(out.NoAnswer, ", "))
+	}
+	if len(out.Skipped) > 0 {
+		fmt.Fprintf(a.stdout, "\nskipped (not alive; give them the new keyring file before they start): %s\n", strings.Join(out.Skipped, ", "))
 	}
 }
 
-// keyringChange checks the rotation rule against every target's keyring,
-// then applies op to each.
+// keyringChange applies op to every alive server through the agent (which
+// refuses use and remove when they would cut a server off), or with
+// --local to the agent alone.
 func (a *app) keyringChange(ctx context.Context, op, key string, local bool) error {
-	targets, skipped, err := a.keyTargets(ctx, local)
+	c, err := a.client()
 	if err != nil {
 		return err
 	}
-	fp := node.KeyFingerprint(key)
-	if op == "use" || op == "remove" {
-		var blocking []string
-		for _, t := range targets {
-			k, err := t.c.Keyring(ctx)
+	var out keyringOutput
+	if local {
+		if op == "use" || op == "remove" {
+			k, err := c.Keyring(ctx)
 			if err != nil {
-				return fmt.Errorf("keyring %s: server %s: %w", op, t.name, err)
+				return fmt.Errorf("keyring %s: %w", op, err)
 			}
-			if (op == "use" && !slices.Contains(k.Keys, fp)) || (op == "remove" && k.Primary == fp) {
-				blocking = append(blocking, t.name)
+			fp := node.KeyFingerprint(key)
+			if op == "use" && !slices.Contains(k.Keys, fp) {
+				return fmt.Errorf("keyring use: refused: key %s is not installed on %s; run `fedsync keyring install` first", fp, k.Server)
+			}
+			if op == "remove" && k.Primary == fp {
+				return fmt.Errorf("keyring remove: refused: key %s is still the primary key on %s; run `fedsync keyring use NEWKEY` first", fp, k.Server)
 			}
 		}
-		if len(blocking) > 0 && op == "use" {
-			return fmt.Errorf("keyring use: refused: key %s is not installed on %s; run `fedsync keyring install` first (a server that encrypts with a key others lack is cut off)", fp, strings.Join(blocking, ", "))
-		}
-		if len(blocking) > 0 {
-			return fmt.Errorf("keyring remove: refused: key %s is still the primary key on %s; run `fedsync keyring use NEWKEY` first", fp, strings.Join(blocking, ", "))
-		}
-	}
-	var rows []keyringRow
-	failed := 0
-	for _, t := range targets {
-		k, err := t.c.KeyringChange(ctx, op, key)
-		row := keyringRow{Server: t.name, Keyring: k, Result: "done"}
+		k, err := c.KeyringChange(ctx, op, key)
+		row := keyringRow{Server: "local", Keyring: k, Result: "done"}
 		var ae *client.APIError
 		switch {
 		case err == nil:
+			row.Server = k.Server
 		case op == "remove" && errors.As(err, &ae) && ae.Status == http.StatusNotFound:
 			row.Result = "not installed (nothing to do)"
 		default:
-			row.Result, row.Error, failed = "failed", err.Error(), failed+1
+			return fmt.Errorf("keyring %s: %w", op, err)
 		}
-		rows = append(rows, row)
+		out.Servers = []keyringRow{row}
+	} else {
+		fk, err := c.FederationKeyringChange(ctx, op, key)
+		if err != nil {
+			return fmt.Errorf("keyring %s: %w", op, err)
+		}
+		out = fromFederation(fk, "done")
+	}
+	failed := len(out.NoAnswer)
+	for _, r := range out.Servers {
+		if r.Result == "failed" {
+			failed++
+		}
 	}
 	if a.json() {
-		if err := printJSON(a.stdout, rows); err != nil {
+		if err := printJSON(a.stdout, out); err != nil {
 			return err
 		}
 	} else {
 		t := newTable("SERVER", "RESULT", "PRIMARY")
-		for _, r := range rows {
+		for _, r := range out.Servers {
 			primary := ""
 			if r.Keyring != nil {
 				primary = r.Keyring.Primary
@@ -310,10 +313,10 @@ func (a *app) keyringChange(ctx context.Context, op, key string, local bool) err
 		if err := t.write(a.stdout); err != nil {
 			return err
 		}
-		a.printSkipped(skipped)
+		a.printMissing(out)
 	}
 	if failed > 0 {
-		return partial("keyring %s: failed on %d of %d servers; run it again once they answer", op, failed, len(rows))
+		return partial("keyring %s: not done on %d of %d servers; run it again once they answer", op, failed, len(out.Servers)+len(out.NoAnswer))
 	}
 	return nil
 }

@@ -19,15 +19,15 @@ import (
 )
 
 // startGossipNode starts a node of code (as the demo configures it) in a
-// gossip pool with fast timings, the keyring file and ACLs off, joining
-// join.
-func startGossipNode(t *testing.T, pki *tlsutil.DevPKI, code area.Code, keyring string, join ...string) *node.Node {
+// gossip pool with fast timings and the keyring file, joining join. ACLs
+// are on: the returned file holds the node's own admin token.
+func startGossipNode(t *testing.T, pki *tlsutil.DevPKI, code area.Code, keyring string, join ...string) (*node.Node, string) {
 	t.Helper()
-	cfg, err := demoConfig(pki, code, t.TempDir(), "127.0.0.1:0", nil)
+	dir := t.TempDir()
+	cfg, err := demoConfig(pki, code, dir, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ACL.Enabled = false // the keyring fan-out needs one token valid on every server
 	g := &cfg.Gossip
 	g.Enabled, g.BindAddr, g.KeyringFile, g.TimingScale, g.Join = true, "127.0.0.1:0", keyring, 10, join
 	n, err := startNode(context.Background(), cfg, newLogger(io.Discard, "error"))
@@ -35,7 +35,10 @@ func startGossipNode(t *testing.T, pki *tlsutil.DevPKI, code area.Code, keyring 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Stop() })
-	return n
+	if _, _, err := demoClient(context.Background(), n.HTTPURL(), dir, demoCA(pki)); err != nil {
+		t.Fatal(err)
+	}
+	return n, filepath.Join(dir, demoTokenFile)
 }
 
 func TestMembershipCLI(t *testing.T) {
@@ -49,9 +52,11 @@ func TestMembershipCLI(t *testing.T) {
 		return p
 	}
 	pki := testPKI(t)
-	county := startGossipNode(t, pki, area.MustParse("210102000000"), keyring())
-	street := startGossipNode(t, pki, testStreet, keyring(), county.Gossip().LocalAddr())
-	at := withCA(pki, "--http-addr", county.HTTPAddr())
+	county, countyTok := startGossipNode(t, pki, area.MustParse("210102000000"), keyring())
+	street, streetTok := startGossipNode(t, pki, testStreet, keyring(), county.Gossip().LocalAddr())
+	// One admin token, the county's: the keyring commands reach the street
+	// through gossip, not through its API.
+	at := withCA(pki, "--http-addr", county.HTTPAddr(), "--token-file", countyTok)
 	cli := func(args ...string) result { return runCLI(t, "", append(args, at...)...) }
 
 	checkFor(t, 20*time.Second, func() error {
@@ -71,7 +76,7 @@ func TestMembershipCLI(t *testing.T) {
 	if r := cli("members", "--level", "village"); r.code != exitError || !strings.Contains(r.stderr, "--level") {
 		t.Errorf("members --level village:\n%s", r)
 	}
-	if r := cli("keyring", "list"); r.code != 0 || !strings.Contains(r.stdout, "all 2 servers hold the same keys") {
+	if r := cli("keyring", "list"); r.code != 0 || !strings.Contains(r.stdout, "all 2 servers that answered hold the same keys") {
 		t.Errorf("keyring list:\n%s", r)
 	}
 	if r := cli("keyring", "use", newKey); r.code != exitError || !strings.Contains(r.stderr, "not installed on") {
@@ -89,6 +94,21 @@ func TestMembershipCLI(t *testing.T) {
 			t.Errorf("%s keyring after rotation: %+v %v, want only %s", n.Config().Name, k, err, fp)
 		}
 	}
+	// A street's server may change its own keys, not its county's.
+	thirdKey, _ := gossippool.GenerateKey()
+	r := runCLI(t, "", withCA(pki, "keyring", "install", thirdKey, "--http-addr", street.HTTPAddr(), "--token-file", streetTok)...)
+	if r.code != exitPartial || strings.Count(r.stdout, "done") != 1 || !strings.Contains(r.stdout, "failed: refused: keyring changes for 210102000000") {
+		t.Errorf("keyring install asked by the street:\n%s", r)
+	}
+	if k, _ := county.Keyring(); len(k.Keys) != 1 {
+		t.Errorf("the county's keyring changed on the street's request: %+v", k)
+	}
+	if k, _ := street.Keyring(); len(k.Keys) != 2 {
+		t.Errorf("the street's keyring: %+v, want the third key installed", k)
+	}
+	if r := cli("keyring", "remove", thirdKey, "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"result": "not installed (nothing to do)"`) {
+		t.Errorf("keyring remove of a key only the street holds:\n%s", r)
+	}
 	if r := cli("keyring", "remove", newKey, "--local"); r.code != exitError || !strings.Contains(r.stderr, "still the primary key") {
 		t.Errorf("removing the primary key:\n%s", r)
 	}
@@ -104,7 +124,7 @@ func TestMembershipCLI(t *testing.T) {
 	if r := cli("force-leave", street.Config().Name); r.code != exitError || !strings.Contains(r.stderr, "alive") {
 		t.Errorf("force-leave of an alive server:\n%s", r)
 	}
-	if r := runCLI(t, "", withCA(pki, "leave", "--http-addr", street.HTTPAddr())...); r.code != 0 {
+	if r := runCLI(t, "", withCA(pki, "leave", "--http-addr", street.HTTPAddr(), "--token-file", streetTok)...); r.code != 0 {
 		t.Fatalf("leave:\n%s", r)
 	}
 	checkFor(t, 20*time.Second, func() error {

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -83,7 +84,8 @@ func TestSyncPasses(t *testing.T) {
 // with two anti-entropy passes, see Options.Sync; default 1 above 400
 // servers), FEDSYNC_SIM_SETTLE (the most to wait before counting bytes) and
 // FEDSYNC_SIM_SETTLE_STEP (sample the packet rate this often and stop
-// settling once it no longer falls). The garbage collector runs only near an 8 GiB heap
+// settling once it no longer falls), FEDSYNC_SIM_LOG (a file for the pools'
+// warnings). The garbage collector runs only near an 8 GiB heap
 // (FEDSYNC_SIM_MEMLIMIT_GB): memberlist allocates a 64 KiB LZW table per
 // packet, and with the default GOGC the collector, scanning the ~2 GiB of
 // member state of 1,508 servers, costs more than the simulation itself.
@@ -99,6 +101,14 @@ func BenchmarkProvince(b *testing.B) {
 	opts.PhaseTimeout = envDuration("FEDSYNC_SIM_PHASE_TIMEOUT", 0)
 	opts.Settle = envDuration("FEDSYNC_SIM_SETTLE", 0)
 	opts.SettleStep = envDuration("FEDSYNC_SIM_SETTLE_STEP", 0)
+	if path := os.Getenv("FEDSYNC_SIM_LOG"); path != "" { // the pools' warnings
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		opts.Logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	opts.Sync = envInt("FEDSYNC_SIM_SYNC", map[bool]int{true: 1}[n > 400]) == 1
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(envFloat("FEDSYNC_SIM_MEMLIMIT_GB", 8) * (1 << 30))))
