@@ -193,8 +193,11 @@ func gossipAdvertised(addr string, gc GossipConfig) string {
 	return addr
 }
 
-// raftAddr returns this server's raft address from raft's configuration
-// (the bound address), or the configured one.
+// raftAddr returns this server's raft address: from raft's configuration
+// once the server is in it, else the address its raft layer advertises (the
+// bound one, or [raft] advertise) — a server waiting to be added to a group
+// is not in the configuration yet, and a configured port 0 is not an
+// address — else the configured one.
 func (n *Node) raftAddr() string {
 	if f := n.raft.GetConfiguration(); f.Error() == nil {
 		for _, s := range f.Configuration().Servers {
@@ -202,6 +205,9 @@ func (n *Node) raftAddr() string {
 				return string(s.Address)
 			}
 		}
+	}
+	if n.grp.advertise != "" {
+		return n.grp.advertise
 	}
 	return n.cfg.RaftAddr
 }

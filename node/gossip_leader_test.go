@@ -15,8 +15,8 @@ import (
 // startGossipGroup is startGroup for servers in a gossip pool: a node of
 // len(names) servers in area a, each joining the pool at join; the first
 // bootstraps alone, the others are added with AddVoter on the leader.
-// A server that is not yet a raft member gossips its configured raft_addr
-// (Node.raftAddr), so the joining servers get a fixed port, not port 0.
+// Every server binds port 0: one not yet in the group gossips the address
+// its raft layer bound (Node.raftAddr).
 func startGossipGroup(t *testing.T, a area.Code, names []string, join string) []*Node {
 	t.Helper()
 	var out []*Node
@@ -24,9 +24,6 @@ func startGossipGroup(t *testing.T, a area.Code, names []string, join string) []
 		cfg := gossipTestConfig(t, a, name, "", join)
 		cfg.Bootstrap = i == 0
 		cfg.RaftTimeout = Duration{500 * time.Millisecond}
-		if i > 0 {
-			cfg.RaftAddr = freePort(t)
-		}
 		n := startNode(t, cfg)
 		if i > 0 {
 			self := n.selfAddrs()
