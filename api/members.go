@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,11 @@ type MembershipBackend interface {
 	// lacks, removal of a key some server encrypts with) wraps
 	// ErrMemberRefused; what single servers answered is in the result.
 	FederationKeyringChange(ctx context.Context, op, key string) (FederationKeyring, error)
+	// KeyringChangeFromServer applies a keyring change pushed by another
+	// server of the federation (FederationKeyringChange on that server):
+	// peer is the connection, whose client certificate must name an area
+	// containing this server's (else ErrMemberForbidden).
+	KeyringChangeFromServer(peer *tls.ConnectionState, op, key string) (Keyring, error)
 }
 
 // Errors a MembershipBackend wraps so that the API answers with the right
@@ -51,6 +57,8 @@ var (
 	ErrMemberInput = errors.New("invalid membership request")
 	// ErrMemberNotFound: no such member or key (404).
 	ErrMemberNotFound = errors.New("not found")
+	// ErrMemberForbidden: the caller may not do this here (403).
+	ErrMemberForbidden = errors.New("forbidden")
 	// ErrMemberRefused: the request breaks a rule of the pool (force-leave
 	// of an alive member, removal of the primary key, a join refused) (409).
 	ErrMemberRefused = errors.New("refused by the gossip pool")
@@ -129,6 +137,7 @@ func (s *Server) membershipRoutes() {
 	s.handle("POST /v1/keyring/{op}", s.handleKeyringChange)
 	s.handle("GET /v1/federation/keyring", s.handleFederationKeyring)
 	s.handle("POST /v1/federation/keyring/{op}", s.handleFederationKeyringChange)
+	s.handleOpen("POST /v1/federation/keyring/apply/{op}", s.handleKeyringFromServer)
 }
 
 // membership returns the backend once the request's token has the admin
@@ -152,6 +161,8 @@ func membershipProblem(err error) error {
 		p = problem(http.StatusNotFound, "not found", "%v", err)
 	case errors.Is(err, ErrMemberRefused):
 		p = problem(http.StatusConflict, "refused", "%v", err)
+	case errors.Is(err, ErrMemberForbidden):
+		p = problem(http.StatusForbidden, "forbidden", "%v", err)
 	default:
 		return err
 	}
@@ -326,6 +337,44 @@ func (s *Server) handleFederationKeyringChange(w http.ResponseWriter, r *http.Re
 		return badParam("key", "is required (base64 of 32 bytes)", "")
 	}
 	k, err := mb.FederationKeyringChange(r.Context(), op, req.Key)
+	if err != nil {
+		return membershipProblem(err)
+	}
+	writeJSON(w, r, http.StatusOK, k)
+	return nil
+}
+
+// handleKeyringFromServer answers POST
+// /v1/federation/keyring/apply/{install,use,remove} {"key": BASE64}: a
+// change pushed by another server, authenticated by its client certificate
+// (verified by the listener), not by a token. 401 without a certificate,
+// 403 when its area does not contain this server's.
+func (s *Server) handleKeyringFromServer(w http.ResponseWriter, r *http.Request) error {
+	mb, ok := s.b.(MembershipBackend)
+	if !ok {
+		return problem(http.StatusNotImplemented, "not supported", "this server does not serve membership")
+	}
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return problem(http.StatusUnauthorized, "certificate required",
+			"this route is for the federation's servers: it needs mutual TLS with a server certificate of the federation CA (people use POST /v1/federation/keyring/{op} with a token)")
+	}
+	if ok, wait := s.limiter.allow("federation-server"); !ok {
+		return s.rateLimited(r, Identity{Accessor: "federation-server"}, wait)
+	}
+	op := r.PathValue("op")
+	switch op {
+	case "install", "use", "remove":
+	default:
+		return badParam("op", "must be install, use or remove", op)
+	}
+	var req KeyRequest
+	if err := decodeMembershipBody(r, &req); err != nil {
+		return err
+	}
+	if req.Key == "" {
+		return badParam("key", "is required (base64 of 32 bytes)", "")
+	}
+	k, err := mb.KeyringChangeFromServer(r.TLS, op, req.Key)
 	if err != nil {
 		return membershipProblem(err)
 	}

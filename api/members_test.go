@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -56,6 +57,11 @@ func (m *memberBackend) FederationKeyringChange(_ context.Context, op, key strin
 		return FederationKeyring{}, fmt.Errorf("%w: key is not installed on s2", ErrMemberRefused)
 	}
 	return FederationKeyring{Servers: []KeyringAnswer{{Server: "s1", Error: "refused: keyring changes for X"}}}, m.err
+}
+
+func (m *memberBackend) KeyringChangeFromServer(peer *tls.ConnectionState, op, key string) (Keyring, error) {
+	m.ops = append(m.ops, "from server "+op+" "+key)
+	return Keyring{Server: "s1"}, m.err
 }
 
 func newMemberServer(t *testing.T) (*memberBackend, func(method, path, body string) *httptest.ResponseRecorder) {
@@ -187,6 +193,13 @@ func TestMembershipRoutes(t *testing.T) {
 		if rec := do("POST", path, `{}`); rec.Code != http.StatusBadRequest {
 			t.Errorf("%s without a valid op or key: %d, want 400", path, rec.Code)
 		}
+	}
+	// The servers' route needs a client certificate, not a token.
+	if rec := do("POST", "/v1/federation/keyring/apply/install", `{"key":"k"}`); rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "mutual TLS") {
+		t.Errorf("apply without a client certificate: %d %s, want 401", rec.Code, rec.Body)
+	}
+	if n := len(mb.ops); n == 0 || strings.HasPrefix(mb.ops[n-1], "from server") {
+		t.Errorf("a refused apply reached the backend: %v", mb.ops)
 	}
 	if rec := do("POST", "/v1/members/leave", ""); rec.Code != http.StatusNoContent || !mb.left {
 		t.Errorf("leave: %d left=%v", rec.Code, mb.left)

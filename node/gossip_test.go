@@ -371,11 +371,19 @@ func TestKeyRotationWhileReplicating(t *testing.T) {
 			t.Errorf("%s keyring file after rotation: %+v %v, want only the new key", n.cfg.Name, kr, err)
 		}
 	}
-	// The street may not change the county's keys.
+	// The street may not change the county's keys: it does not push there,
+	// and the county refuses a push from it.
 	thirdKey, _ := federation.GenerateKey()
 	res, err := street.FederationKeyringChange(ctx, "install", thirdKey)
-	if err != nil || len(res.Servers) != 2 || res.Servers[0].Error != "" || !strings.Contains(res.Servers[1].Error, "refused: keyring changes for "+string(testCounty)) {
+	if err != nil || len(res.Servers) != 1 || res.Servers[0].Error != "" || len(res.Skipped) != 1 || !strings.HasPrefix(res.Skipped[0], "county (outside") {
 		t.Fatalf("install asked by the street: %+v %v", res, err)
+	}
+	if _, err := county.answerQuery(street.Gossip().Local(), queryKindKeyring, []byte(`{"op":"install","key":"`+thirdKey+`"}`)); err == nil {
+		t.Fatal("a keyring change carried by a gossip query was applied")
+	}
+	cm, _ := street.Gossip().Leader(testCounty)
+	if _, err := street.pushKeyringTo(ctx, cm, "install", thirdKey); err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "must come from a server of that area or above") {
+		t.Fatalf("a push from the street to the county: %v, want 403", err)
 	}
 	if kr, _ := readKeyring(county.cfg.Gossip.KeyringFile); len(kr.Others) != 0 {
 		t.Errorf("the county's keyring file changed on the street's request: %+v", kr)

@@ -1,25 +1,42 @@
 package node
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"fedsync/api"
 	"fedsync/area"
 	"fedsync/federation"
+	"fedsync/tlsutil"
 )
 
-// Keyring operations reach every server of the federation as gossip
-// queries (federation.Pool.Query): the administrator's token is checked once,
-// by the server the CLI talks to, and the query itself is authenticated by
-// the gossip keyring. A server changes its keyring only for a query asked
-// by a server of its own area or of an ancestor area (the province's
-// servers can rotate everyone's keys, a street's only its own); listing is
-// answered to any member.
+// Federation-wide keyring operations. The administrator's token is checked
+// once, by the server the CLI talks to (the asking server); the rest is
+// server to server:
+//
+//   - list travels as a gossip query (federation.Pool.Query): every alive
+//     server answers with its key fingerprints, never keys.
+//   - install, use and remove are pushed by the asking server to the API of
+//     every alive server of its own area and below, over mutual TLS
+//     (POST /v1/federation/keyring/apply/{op}): the key never travels
+//     through gossip, so a rotation also locks out whoever holds the old
+//     key. The asking server checks that the receiver's certificate names
+//     the member's area; the receiver, that the asker's certificate names
+//     an area containing its own (the province's servers can rotate every
+//     key, a street's only its own). Without TLS (insecure_plaintext)
+//     there is no such channel and the change is refused: use --local on
+//     each server.
 
 // queryKindKeyring is the kind of the keyring queries.
 const queryKindKeyring = "keyring"
@@ -34,39 +51,26 @@ type keyringQuery struct {
 // the default timings (divided by gossip.timing_scale).
 const keyringQueryTimeout = 30 * time.Second
 
-// answerQuery is the pool's federation.QueryHandler.
+// answerQuery is the pool's federation.QueryHandler: it lists this
+// server's keyring (fingerprints) for any member.
 func (n *Node) answerQuery(from federation.Member, kind string, payload []byte) ([]byte, error) {
 	if kind != queryKindKeyring {
 		return nil, fmt.Errorf("unknown query kind %q", kind)
 	}
 	var q keyringQuery
-	dec := json.NewDecoder(strings.NewReader(string(payload)))
+	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
 		return nil, fmt.Errorf("keyring query: %w", err)
 	}
-	switch q.Op {
-	case "list":
-		k, err := n.Keyring()
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(k)
-	case "install", "use", "remove":
-	default:
-		return nil, fmt.Errorf("keyring query: operation %q (want list, install, use or remove)", q.Op)
+	if q.Op != "list" || q.Key != "" {
+		n.log.Warn("gossip keyring query refused: keys are changed over mutual TLS only", "op", q.Op, "from", from.Name)
+		return nil, fmt.Errorf("keyring query: operation %q refused (only list travels through gossip)", q.Op)
 	}
-	if !from.Area.Contains(n.cfg.Area) {
-		n.log.Warn("gossip keyring change refused: asked by a server outside this area's ancestors",
-			"op", q.Op, "from", from.Name, "from_area", from.Area)
-		return nil, fmt.Errorf("refused: keyring changes for %s (%s) must come from a server of that area or above; %s serves %s (%s)",
-			n.cfg.Area, area.Name(n.cfg.Area), from.Name, from.Area, area.Name(from.Area))
-	}
-	k, err := n.KeyringChange(q.Op, q.Key)
+	k, err := n.Keyring()
 	if err != nil {
 		return nil, err
 	}
-	n.log.Info("gossip keyring changed by a federation query", "op", q.Op, "key", KeyFingerprint(q.Key), "asked_by", from.Name)
 	return json.Marshal(k)
 }
 
@@ -110,7 +114,8 @@ func (n *Node) FederationKeyring(ctx context.Context) (api.FederationKeyring, er
 }
 
 // FederationKeyringChange implements api.MembershipBackend: install, use or
-// remove a key on every alive server through gossip. use is refused while
+// remove a key here and on every alive server of this area and below. use
+// is refused while
 // some alive server lacks the key or does not answer; remove while some
 // alive server still encrypts with it or does not answer (either would cut
 // that server off the pool). Servers that refuse or fail are reported in
@@ -125,6 +130,9 @@ func (n *Node) FederationKeyringChange(ctx context.Context, op, key string) (api
 	}
 	if err := federation.CheckKey(key); err != nil {
 		return api.FederationKeyring{}, fmt.Errorf("%w: %w", api.ErrMemberInput, err)
+	}
+	if n.tls == nil {
+		return api.FederationKeyring{}, fmt.Errorf("%w: keys are pushed to the other servers over mutual TLS only, and this server runs insecure_plaintext; run the command with --local on each server", api.ErrMemberRefused)
 	}
 	if op == "use" || op == "remove" {
 		list, err := n.keyringQuery(ctx, g, keyringQuery{Op: "list"})
@@ -155,5 +163,128 @@ func (n *Node) FederationKeyringChange(ctx context.Context, op, key string) (api
 				api.ErrMemberRefused, fp, strings.Join(blocking, ", "))
 		}
 	}
-	return n.keyringQuery(ctx, g, keyringQuery{Op: op, Key: key})
+	return n.pushKeyring(ctx, g, op, key)
+}
+
+// keyringPushers bounds the servers a change is pushed to at once.
+const keyringPushers = 16
+
+// pushKeyring applies op here, then pushes it to every alive server of
+// this area and below, and gathers the answers: this server first, then by
+// name. Alive servers outside the area are listed as skipped.
+func (n *Node) pushKeyring(ctx context.Context, g *gossipState, op, key string) (api.FederationKeyring, error) {
+	var out api.FederationKeyring
+	self := api.KeyringAnswer{Server: n.cfg.Name}
+	if k, err := n.KeyringChange(op, key); err != nil {
+		self.Error = err.Error()
+	} else {
+		self.Keyring = &k
+	}
+	var targets []federation.Member
+	for _, m := range g.pool.Members() {
+		switch {
+		case m.Name == n.cfg.Name:
+		case !m.Status.Up():
+			out.Skipped = append(out.Skipped, m.Name+" ("+m.Status.String()+")")
+		case !n.cfg.Area.Contains(m.Area):
+			out.Skipped = append(out.Skipped, m.Name+" (outside "+area.Name(n.cfg.Area)+": run it from a server of an area above both)")
+		default:
+			targets = append(targets, m)
+		}
+	}
+	rows := make([]api.KeyringAnswer, len(targets))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, keyringPushers)
+	for i, m := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rows[i] = api.KeyringAnswer{Server: m.Name}
+			k, err := n.pushKeyringTo(ctx, m, op, key)
+			if err != nil {
+				rows[i].Error = err.Error()
+				return
+			}
+			rows[i].Keyring = k
+		}()
+	}
+	wg.Wait()
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Server < rows[j].Server })
+	out.Servers = append([]api.KeyringAnswer{self}, rows...)
+	n.log.Info("gossip keyring change pushed to the federation", "op", op, "key", KeyFingerprint(key), "servers", len(targets), "skipped", len(out.Skipped))
+	return out, nil
+}
+
+// pushKeyringTo sends one change to member m's API over mutual TLS; m's
+// certificate must name m's area.
+func (n *Node) pushKeyringTo(ctx context.Context, m federation.Member, op, key string) (*api.Keyring, error) {
+	if m.APIAddr == "" {
+		return nil, fmt.Errorf("no API address in its gossip metadata")
+	}
+	cfg, err := tlsutil.ClientConfig(n.tls.options(m.Area, nil))
+	if err != nil {
+		return nil, err
+	}
+	tr := &http.Transport{
+		DialContext:       (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		TLSClientConfig:   cfg,
+		DisableKeepAlives: true,
+	}
+	defer tr.CloseIdleConnections()
+	body, _ := json.Marshal(api.KeyRequest{Key: key})
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+m.APIAddr+"/v1/federation/keyring/apply/"+op, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		return nil, fmt.Errorf("push to %s: %w", m.APIAddr, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("push to %s: %w", m.APIAddr, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var p struct {
+			Detail string `json:"detail"`
+		}
+		if json.Unmarshal(data, &p) == nil && p.Detail != "" {
+			return nil, fmt.Errorf("%s: %s", resp.Status, p.Detail)
+		}
+		return nil, fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(data))
+	}
+	var k api.Keyring
+	if err := json.Unmarshal(data, &k); err != nil {
+		return nil, fmt.Errorf("push to %s: answer: %w", m.APIAddr, err)
+	}
+	return &k, nil
+}
+
+// KeyringChangeFromServer implements api.MembershipBackend: a change pushed
+// by a server whose verified certificate names an area containing this
+// server's.
+func (n *Node) KeyringChangeFromServer(peer *tls.ConnectionState, op, key string) (api.Keyring, error) {
+	if n.tls == nil || peer == nil {
+		return api.Keyring{}, fmt.Errorf("%w: this server runs without TLS and takes keyring changes only from its own API (--local)", api.ErrMemberForbidden)
+	}
+	id, err := tlsutil.PeerIdentity(*peer)
+	if err != nil {
+		return api.Keyring{}, fmt.Errorf("%w: %w", api.ErrMemberForbidden, err)
+	}
+	if !id.Area.Contains(n.cfg.Area) {
+		n.log.Warn("keyring change from a server outside this area's ancestors refused", "op", op, "cert", id.String(), "cert_area", id.Area)
+		return api.Keyring{}, fmt.Errorf("%w: keyring changes for %s (%s) must come from a server of that area or above; certificate %s is of %s (%s)",
+			api.ErrMemberForbidden, n.cfg.Area, area.Name(n.cfg.Area), id, id.Area, area.Name(id.Area))
+	}
+	k, err := n.KeyringChange(op, key)
+	if err != nil {
+		return api.Keyring{}, err
+	}
+	n.log.Info("gossip keyring changed by a federation server", "op", op, "key", KeyFingerprint(key), "by", id.String())
+	return k, nil
 }

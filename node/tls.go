@@ -223,9 +223,16 @@ func (m *tlsMaterial) options(expect area.Code, authorize func(tlsutil.Identity)
 }
 
 // httpServer returns the API's TLS config: this server's certificate;
-// callers are not asked for one (tokens authenticate them).
+// callers need not present one (tokens authenticate people), and a server
+// that does (a federation keyring change pushed to this one) has it fully
+// verified, revocation included.
 func (m *tlsMaterial) httpServer() *tls.Config {
-	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{m.opts.Cert}}
+	cfg, err := tlsutil.APIServerConfig(m.options("", nil))
+	if err != nil { // unreachable: the options were validated at load
+		m.log.Error("api tls config", "err", err)
+		return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{m.opts.Cert}}
+	}
+	return cfg
 }
 
 // warnExpiry logs a warning when the certificate or the CRL needs renewing

@@ -172,3 +172,30 @@ func classify(err error) error {
 	}
 	return fmt.Errorf("%w: peer certificate %s: %w", ErrUntrusted, name, err)
 }
+
+// APIServerConfig returns the config of a listener that people and servers
+// both call (the HTTP API): TLS 1.2 or later, this server's certificate, a
+// client certificate asked for but not required. People authenticate with
+// tokens and present none; a server that presents one has it verified as
+// ServerConfig verifies one (CA, validity, revocation, identity,
+// Authorize), and a handler may then read its identity with PeerIdentity.
+// A certificate that fails the checks fails the handshake.
+func APIServerConfig(o Options) (*tls.Config, error) {
+	if _, err := o.Validate(); err != nil {
+		return nil, err
+	}
+	v := o.verifier(x509.ExtKeyUsageClientAuth)
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{o.Cert},
+		ClientCAs:    v.pool,
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return nil // a person with a token
+			}
+			return v.verifyConnection(cs)
+		},
+		Time: o.Now,
+	}, nil
+}

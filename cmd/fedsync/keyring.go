@@ -25,17 +25,20 @@ the ring decrypts what it receives. The ring lives in the file named by
 memory and in the file, so a restart keeps the change.
 
 How a key reaches every server: memberlist keyrings are local to each
-process, so the agent at --http-addr asks every alive server through
-gossip (a query, encrypted with the pool's keys) and prints each answer.
-Only that agent checks your token (an admin token of its node), so one
-command rotates the whole federation with ACLs on. A server changes its keys
-only for a query from a server of its own area or of an ancestor area: run
-the changes against a province server to reach every server (a city's
-server reaches only that city's servers; the others answer "refused").
-Dead servers are skipped and named: give them the new keyring file before
-they start again. Servers that did not answer in time are named; run the
-command again (install, use and remove are idempotent). --local changes or
-lists only the agent at --http-addr.
+process. The agent at --http-addr checks your token (an admin token of its
+node: one token is enough with ACLs on), applies the change, then pushes it
+to the API of every alive server of its area and below over mutual TLS,
+with its own server certificate; the key never travels through gossip, so a
+rotation also locks out whoever holds the old key. A server takes a change
+only from a server of its own area or of an ancestor area: run the
+commands against a province server to reach every server (a city's server
+reaches only that city's; the others are listed as skipped). list asks
+every alive server through gossip (fingerprints only). Dead servers are
+skipped and named: give them the new keyring file before they start again.
+Servers that failed are named; run the command again (install, use and
+remove are idempotent). A server running insecure_plaintext cannot push:
+use --local on each server. --local changes or lists only the agent at
+--http-addr.
 
 Rotation without downtime, three rounds, each finished everywhere before
 the next begins (every server can always decrypt what every other sends):
@@ -186,7 +189,7 @@ func (a *app) keyringList(ctx context.Context, local bool) error {
 		}
 		a.printMissing(out)
 		if agree(out.Servers) {
-			fmt.Fprintf(a.stdout, "\nall %d servers that answered hold the same keys with the same primary\n", len(out.Servers)-failed+len(out.NoAnswer))
+			fmt.Fprintf(a.stdout, "\nall %d servers that answered hold the same keys with the same primary\n", len(out.Servers)-(failed-len(out.NoAnswer)))
 		} else {
 			fmt.Fprintln(a.stdout, "\nthe servers' keyrings differ (a rotation in progress?)")
 		}
@@ -241,7 +244,7 @@ func (a *app) printMissing(out keyringOutput) {
 		fmt.Fprintf(a.stdout, "\nno answer in time (alive, but silent or slow): %s\n", strings.Join(out.NoAnswer, ", "))
 	}
 	if len(out.Skipped) > 0 {
-		fmt.Fprintf(a.stdout, "\nskipped (not alive; give them the new keyring file before they start): %s\n", strings.Join(out.Skipped, ", "))
+		fmt.Fprintf(a.stdout, "\nskipped (a dead server needs the new keyring file before it starts): %s\n", strings.Join(out.Skipped, ", "))
 	}
 }
 

@@ -97,7 +97,7 @@ func TestMembershipCLI(t *testing.T) {
 	// A street's server may change its own keys, not its county's.
 	thirdKey, _ := gossippool.GenerateKey()
 	r := runCLI(t, "", withCA(pki, "keyring", "install", thirdKey, "--http-addr", street.HTTPAddr(), "--token-file", streetTok)...)
-	if r.code != exitPartial || strings.Count(r.stdout, "done") != 1 || !strings.Contains(r.stdout, "failed: refused: keyring changes for 210102000000") {
+	if r.code != 0 || strings.Count(r.stdout, "done") != 1 || !strings.Contains(r.stdout, "skipped") || !strings.Contains(r.stdout, "(outside ") {
 		t.Errorf("keyring install asked by the street:\n%s", r)
 	}
 	if k, _ := county.Keyring(); len(k.Keys) != 1 {
