@@ -40,6 +40,10 @@ type MembershipBackend interface {
 	// lacks, removal of a key some server encrypts with) wraps
 	// ErrMemberRefused; what single servers answered is in the result.
 	FederationKeyringChange(ctx context.Context, op, key string) (FederationKeyring, error)
+	// FederationForceLeave clears a dead member from every alive server's
+	// view (a gossip query). A name this server does not list wraps
+	// ErrMemberNotFound; one it lists as alive, ErrMemberRefused.
+	FederationForceLeave(ctx context.Context, name string) (FederationResult, error)
 	// KeyringChangeFromServer applies a keyring change pushed by another
 	// server of the federation (FederationKeyringChange on that server):
 	// peer is the connection, whose client certificate must name an area
@@ -106,6 +110,20 @@ type KeyringAnswer struct {
 	Error   string   `json:"error,omitempty"`
 }
 
+// FederationResult is what every alive server answered to a
+// federation-wide operation (POST /v1/federation/force-leave/{name}).
+type FederationResult struct {
+	Servers  []ServerResult `json:"servers"`             // the asked server first, then by name
+	NoAnswer []string       `json:"no_answer,omitempty"` // alive servers that did not answer in time
+}
+
+// ServerResult is one server's answer: what it did, or why not.
+type ServerResult struct {
+	Server string `json:"server"`
+	Result string `json:"result,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
 // JoinRequest is the body of POST /v1/members/join.
 type JoinRequest struct {
 	Addrs []string `json:"addrs"`
@@ -138,6 +156,7 @@ func (s *Server) membershipRoutes() {
 	s.handle("GET /v1/federation/keyring", s.handleFederationKeyring)
 	s.handle("POST /v1/federation/keyring/{op}", s.handleFederationKeyringChange)
 	s.handleOpen("POST /v1/federation/keyring/apply/{op}", s.handleKeyringFromServer)
+	s.handle("POST /v1/federation/force-leave/{name}", s.handleFederationForceLeave)
 }
 
 // membership returns the backend once the request's token has the admin
@@ -255,6 +274,24 @@ func (s *Server) handleForceLeave(w http.ResponseWriter, r *http.Request) error 
 		return membershipProblem(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleFederationForceLeave answers POST /v1/federation/force-leave/{name}.
+func (s *Server) handleFederationForceLeave(w http.ResponseWriter, r *http.Request) error {
+	mb, err := s.membership(r)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	if name == "" || len(name) > 64 {
+		return badParam("name", "must be a server name of 1 to 64 bytes", name)
+	}
+	res, err := mb.FederationForceLeave(r.Context(), name)
+	if err != nil {
+		return membershipProblem(err)
+	}
+	writeJSON(w, r, http.StatusOK, res)
 	return nil
 }
 

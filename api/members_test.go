@@ -64,6 +64,14 @@ func (m *memberBackend) KeyringChangeFromServer(peer *tls.ConnectionState, op, k
 	return Keyring{Server: "s1"}, m.err
 }
 
+func (m *memberBackend) FederationForceLeave(_ context.Context, name string) (FederationResult, error) {
+	if err := m.ForceLeave(name); err != nil {
+		return FederationResult{}, err
+	}
+	m.ops = append(m.ops, "federation force-leave "+name)
+	return FederationResult{Servers: []ServerResult{{Server: "s1", Result: "left"}, {Server: "s2", Error: "alive here"}}}, nil
+}
+
 func newMemberServer(t *testing.T) (*memberBackend, func(method, path, body string) *httptest.ResponseRecorder) {
 	mb, do, _ := newMemberServerWith(t)
 	return mb, do
@@ -109,6 +117,7 @@ func TestMembershipNeedsAdmin(t *testing.T) {
 		{"GET", "/v1/members"}, {"POST", "/v1/members/join"}, {"POST", "/v1/members/leave"},
 		{"POST", "/v1/members/force-leave/gone"}, {"GET", "/v1/keyring"}, {"POST", "/v1/keyring/use"},
 		{"GET", "/v1/federation/keyring"}, {"POST", "/v1/federation/keyring/install"},
+		{"POST", "/v1/federation/force-leave/gone"},
 	} {
 		if code := as("viewer", rt.method, rt.path); code != http.StatusForbidden {
 			t.Errorf("%s %s as a viewer: %d, want 403", rt.method, rt.path, code)
@@ -193,6 +202,12 @@ func TestMembershipRoutes(t *testing.T) {
 		if rec := do("POST", path, `{}`); rec.Code != http.StatusBadRequest {
 			t.Errorf("%s without a valid op or key: %d, want 400", path, rec.Code)
 		}
+	}
+	if rec := do("POST", "/v1/federation/force-leave/gone", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"error":"alive here"`) {
+		t.Errorf("federation force-leave: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("POST", "/v1/federation/force-leave/unknown", ""); rec.Code != http.StatusNotFound {
+		t.Errorf("federation force-leave unknown: %d, want 404", rec.Code)
 	}
 	// The servers' route needs a client certificate, not a token.
 	if rec := do("POST", "/v1/federation/keyring/apply/install", `{"key":"k"}`); rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "mutual TLS") {

@@ -91,3 +91,14 @@ func (c *Client) FederationKeyringChange(ctx context.Context, op, key string) (*
 	}
 	return &out, nil
 }
+
+// FederationForceLeave calls POST /v1/federation/force-leave/{name}: every
+// alive server clears the dead member from its view; the answer says what
+// each did.
+func (c *Client) FederationForceLeave(ctx context.Context, name string) (*api.FederationResult, error) {
+	var out api.FederationResult
+	if _, err := c.do(ctx, http.MethodPost, "/v1/federation/force-leave/"+url.PathEscape(name), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

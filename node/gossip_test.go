@@ -424,3 +424,56 @@ func TestDeadAndRejoin(t *testing.T) {
 	}
 	waitUntil(t, func() string { return "left street: " + memberStatus(county, "street") }, func() bool { return memberStatus(county, "street") == "left" })
 }
+
+// TestFederationForceLeave: a dead street is cleared from every alive
+// server's list by one request to the city; a request from the other
+// street (whose area does not contain it) is refused by every server.
+func TestFederationForceLeave(t *testing.T) {
+	city := startNode(t, gossipTestConfig(t, testCity, "city", ""))
+	county := startNode(t, gossipTestConfig(t, testCounty, "county", "", gossipAddr(city)))
+	street := startNode(t, gossipTestConfig(t, testStreet, "street", "", gossipAddr(city)))
+	other := startNode(t, gossipTestConfig(t, testStreet2, "other", "", gossipAddr(city)))
+	alive := []*Node{city, county, other}
+	for _, n := range alive {
+		waitUntil(t, func() string { return "street never alive on " + n.cfg.Name }, func() bool { return memberStatus(n, "street") == "alive" })
+	}
+	ctx := context.Background()
+	if _, err := city.FederationForceLeave(ctx, "street"); !errors.Is(err, api.ErrMemberRefused) {
+		t.Fatalf("force-leave of an alive member: %v, want refused", err)
+	}
+	if _, err := city.FederationForceLeave(ctx, "nosuch"); !errors.Is(err, api.ErrMemberNotFound) {
+		t.Fatalf("force-leave of an unknown member: %v, want not found", err)
+	}
+	street.Stop()
+	for _, n := range alive {
+		waitUntil(t, func() string { return "street not dead on " + n.cfg.Name }, func() bool { return memberStatus(n, "street") == "dead" })
+	}
+	res, err := other.FederationForceLeave(ctx, "street")
+	if err != nil || len(res.Servers) != 3 {
+		t.Fatalf("force-leave asked by the other street: %+v %v", res, err)
+	}
+	for _, s := range res.Servers {
+		if !strings.Contains(s.Error, "outside the area of the asking server other") {
+			t.Errorf("%s answered %q / %q to the other street, want a refusal", s.Server, s.Result, s.Error)
+		}
+	}
+	for _, n := range alive {
+		if st := memberStatus(n, "street"); st != "dead" {
+			t.Errorf("%s lists street as %q after a refused force-leave, want dead", n.cfg.Name, st)
+		}
+	}
+	res, err = city.FederationForceLeave(ctx, "street")
+	if err != nil || len(res.Servers) != 3 || len(res.NoAnswer) != 0 || res.Servers[0].Server != "city" {
+		t.Fatalf("force-leave asked by the city: %+v %v", res, err)
+	}
+	for _, s := range res.Servers {
+		if s.Result != "left" || s.Error != "" {
+			t.Errorf("%s answered %q / %q, want left", s.Server, s.Result, s.Error)
+		}
+	}
+	for _, n := range alive {
+		if st := memberStatus(n, "street"); st != "" {
+			t.Errorf("%s still lists street as %q", n.cfg.Name, st)
+		}
+	}
+}

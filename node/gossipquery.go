@@ -38,8 +38,16 @@ import (
 //     there is no such channel and the change is refused: use --local on
 //     each server.
 
-// queryKindKeyring is the kind of the keyring queries.
-const queryKindKeyring = "keyring"
+// Kinds of the node's gossip queries.
+const (
+	queryKindKeyring    = "keyring"     // list the keyring (fingerprints)
+	queryKindForceLeave = "force-leave" // clear a dead member from the view
+)
+
+// forceLeaveQuery is the payload of a force-leave query.
+type forceLeaveQuery struct {
+	Name string `json:"name"`
+}
 
 // keyringQuery is the payload of a keyring query.
 type keyringQuery struct {
@@ -52,9 +60,14 @@ type keyringQuery struct {
 const keyringQueryTimeout = 30 * time.Second
 
 // answerQuery is the pool's federation.QueryHandler: it lists this
-// server's keyring (fingerprints) for any member.
+// server's keyring (fingerprints) for any member, and clears a dead member
+// from this server's view (answerForceLeave).
 func (n *Node) answerQuery(from federation.Member, kind string, payload []byte) ([]byte, error) {
-	if kind != queryKindKeyring {
+	switch kind {
+	case queryKindKeyring:
+	case queryKindForceLeave:
+		return n.answerForceLeave(from, payload)
+	default:
 		return nil, fmt.Errorf("unknown query kind %q", kind)
 	}
 	var q keyringQuery
@@ -287,4 +300,82 @@ func (n *Node) KeyringChangeFromServer(peer *tls.ConnectionState, op, key string
 	}
 	n.log.Info("gossip keyring changed by a federation server", "op", op, "key", KeyFingerprint(key), "by", id.String())
 	return k, nil
+}
+
+// answerForceLeave clears a member this server reports dead from its view,
+// when the asker's area contains the member's. A member it does not list
+// is answered "not listed here"; one it sees alive is refused (a partition
+// may hide it from the asker).
+func (n *Node) answerForceLeave(from federation.Member, payload []byte) ([]byte, error) {
+	g := n.gossip.Load()
+	if g == nil {
+		return nil, api.ErrGossipOff
+	}
+	var q forceLeaveQuery
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil || q.Name == "" {
+		return nil, fmt.Errorf("force-leave query: want {\"name\": SERVER}: %v", err)
+	}
+	var m federation.Member
+	found := false
+	for _, x := range g.pool.Members() {
+		if x.Name == q.Name {
+			m, found = x, true
+		}
+	}
+	if !found {
+		return json.Marshal("not listed here")
+	}
+	if !from.Area.Contains(m.Area) {
+		return nil, fmt.Errorf("refused: %s (%s) is outside the area of the asking server %s (%s)", q.Name, area.Name(m.Area), from.Name, area.Name(from.Area))
+	}
+	if m.Status.Up() {
+		return nil, fmt.Errorf("refused: %s is %s here", q.Name, m.Status)
+	}
+	if err := g.pool.ForceLeave(q.Name); err != nil {
+		return nil, err
+	}
+	n.log.Info("member force-left by a federation query", "member", q.Name, "asked_by", from.Name)
+	return json.Marshal("left")
+}
+
+// FederationForceLeave implements api.MembershipBackend: the member must be
+// listed here and not up; then every alive server is asked, through
+// gossip, to clear it.
+func (n *Node) FederationForceLeave(ctx context.Context, name string) (api.FederationResult, error) {
+	g := n.gossip.Load()
+	if g == nil {
+		return api.FederationResult{}, api.ErrGossipOff
+	}
+	var m federation.Member
+	found := false
+	for _, x := range g.pool.Members() {
+		if x.Name == name {
+			m, found = x, true
+		}
+	}
+	switch {
+	case !found:
+		return api.FederationResult{}, fmt.Errorf("%w: force-leave %q: %w", api.ErrMemberNotFound, name, federation.ErrUnknownMember)
+	case m.Status.Up():
+		return api.FederationResult{}, fmt.Errorf("%w: force-leave %q: %w", api.ErrMemberRefused, name, federation.ErrMemberAlive)
+	}
+	payload, _ := json.Marshal(forceLeaveQuery{Name: name})
+	timeout := time.Duration(float64(keyringQueryTimeout) / max(g.cfg.TimingScale, 1))
+	res, err := g.pool.Query(ctx, queryKindForceLeave, payload, timeout)
+	if err != nil {
+		return api.FederationResult{}, fmt.Errorf("force-leave %s: %w", name, err)
+	}
+	out := api.FederationResult{NoAnswer: res.NoAnswer}
+	for _, a := range res.Answers {
+		r := api.ServerResult{Server: a.Server, Error: a.Err}
+		if a.Err == "" {
+			if err := json.Unmarshal(a.Payload, &r.Result); err != nil {
+				r.Error = fmt.Sprintf("undecodable answer: %v", err)
+			}
+		}
+		out.Servers = append(out.Servers, r)
+	}
+	return out, nil
 }

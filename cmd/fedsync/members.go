@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -159,33 +160,72 @@ Starting the agent again joins the pool again.`,
 }
 
 func newForceLeaveCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var local bool
+	cmd := &cobra.Command{
 		Use:     "force-leave NAME",
-		Short:   "Clear a dead server from the agent's member list",
+		Short:   "Clear a dead server from every server's member list",
 		GroupID: "members",
-		Long: `Ask the agent at --http-addr to mark a server it reports dead as left and
-stop listing it: for a server that will not come back (decommissioned,
-replaced under another name). An alive server is refused: stop it, or run
-` + "`fedsync leave`" + ` on it.
-
-The change is this agent's own: gossip has no federation-wide force-leave,
-so the other servers keep listing the server as dead until they forget it
-(72 hours) or are told too. Run it against each server whose list matters,
-e.g. with --http-addr in a loop. If the server comes back it is listed
-again.`,
+		Long: `Mark a server that is reported dead as left and stop listing it, on every
+alive server of the federation: for a server that will not come back
+(decommissioned, replaced under another name). The agent at --http-addr must
+list the server as dead (an alive one is refused: stop it, or run
+` + "`fedsync leave`" + ` on it); it then asks every alive server through gossip,
+and prints what each did: "left", "not listed here", or why it refused (a
+server that still sees it alive, across a partition; a server asked by a
+server whose area does not contain the dead server's). Run it against a
+province server to clear a server anywhere. If the server comes back it is
+listed again. --local clears it from the agent's own list only.`,
 		Example: `  fedsync force-leave heping-2
-  for s in 10.21.0.2 10.21.0.3; do fedsync force-leave heping-2 --http-addr $s:8700; done`,
+  fedsync force-leave heping-2 --local --http-addr 10.21.0.3:8700`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, names []string) error {
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
-			if err := c.ForceLeave(cmd.Context(), names[0]); err != nil {
+			if local {
+				if err := c.ForceLeave(cmd.Context(), names[0]); err != nil {
+					return fmt.Errorf("force-leave %s: %w", names[0], err)
+				}
+				_, err = fmt.Fprintf(a.stdout, "%s is now listed as left on this server\n", names[0])
+				return err
+			}
+			res, err := c.FederationForceLeave(cmd.Context(), names[0])
+			if err != nil {
 				return fmt.Errorf("force-leave %s: %w", names[0], err)
 			}
-			_, err = fmt.Fprintf(a.stdout, "%s is now listed as left on this server\n", names[0])
-			return err
+			failed := len(res.NoAnswer)
+			for _, s := range res.Servers {
+				if s.Error != "" {
+					failed++
+				}
+			}
+			if a.json() {
+				if err := printJSON(a.stdout, res); err != nil {
+					return err
+				}
+			} else {
+				t := newTable("SERVER", "RESULT")
+				for _, s := range res.Servers {
+					r := s.Result
+					if s.Error != "" {
+						r = "failed: " + s.Error
+					}
+					t.add(s.Server, r)
+				}
+				if err := t.write(a.stdout); err != nil {
+					return err
+				}
+				if len(res.NoAnswer) > 0 {
+					fmt.Fprintf(a.stdout, "\nno answer in time: %s\n", strings.Join(res.NoAnswer, ", "))
+				}
+			}
+			if failed > 0 {
+				return partial("force-leave %s: not done on %d servers", names[0], failed)
+			}
+			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&local, "local", false, "clear it from the agent's own list only")
+	return cmd
 }
