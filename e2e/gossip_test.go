@@ -22,10 +22,12 @@ import (
 // processes in one encrypted gossip pool. No config names a parent: every
 // node finds its parent through gossip.
 type gossipFed struct {
-	t       *testing.T
-	city    *server
-	county  *server
-	streets []*server
+	t        *testing.T
+	city     *server
+	county   *server
+	streets  []*server
+	key      string            // the gossip key every server starts with
+	keyrings map[string]string // area → that server's keyring file
 }
 
 const (
@@ -42,13 +44,14 @@ func newGossipFed(t *testing.T) *gossipFed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyring := filepath.Join(t.TempDir(), "gossip.keyring")
-	if err := os.WriteFile(keyring, []byte(key+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f := &gossipFed{t: t}
+	f := &gossipFed{t: t, key: key, keyrings: map[string]string{}}
 	cityGossip := freeAddr(t)
 	mk := func(code string) *server {
+		keyring := filepath.Join(t.TempDir(), "gossip.keyring") // each server its own
+		if err := os.WriteFile(keyring, []byte(key+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f.keyrings[code] = keyring
 		s := newFedServer(t, k, code, nil)
 		bind := freeAddr(t)
 		if code == gossipCity {
@@ -152,14 +155,10 @@ func (f *gossipFed) delivered(parent *server) {
 	}
 }
 
-// TestGossipMembersAndBypass, as real processes: the four agents find each
-// other and their parents through gossip; a county killed with SIGKILL is
-// reported dead by `fedsync members` on every other server; its streets
-// bypass to the city within bypass_after and keep delivering; restarted,
-// the county rejoins, the streets go back to it, it catches up, and
-// `fedsync verify` (the stores, and the city against the county) is clean.
-func TestGossipMembersAndBypass(t *testing.T) {
-	f := newGossipFed(t)
+// startAll starts the four agents and waits until the city lists them all
+// alive and leading their nodes.
+func (f *gossipFed) startAll() {
+	f.t.Helper()
 	f.city.start()
 	for _, s := range f.all()[1:] {
 		s.start()
@@ -174,6 +173,76 @@ func TestGossipMembersAndBypass(t *testing.T) {
 		}
 		return n == 4, fmt.Sprintf("%+v", ms)
 	})
+}
+
+// TestKeyRotationRealProcesses: the gossip key of four agents is rotated
+// with three `fedsync keyring` commands against the city, with the city's
+// admin token only (each node's tokens are its own: the city pushes to the
+// others over mutual TLS), while the streets keep writing; nobody is
+// declared dead, every keyring file ends with only the new key, and a
+// restarted county rejoins with it.
+func TestKeyRotationRealProcesses(t *testing.T) {
+	f := newGossipFed(t)
+	f.startAll()
+	newKey, err := gossippool.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := f.city.cli("keyring", "use", newKey); r.code == 0 || !strings.Contains(r.stderr, "not installed on") {
+		t.Fatalf("keyring use before install:\n%s", r)
+	}
+	for i, args := range [][]string{{"install", newKey}, {"use", newKey}, {"remove", f.key}} {
+		for _, s := range f.streets {
+			f.addOrgs(s, fmt.Sprintf("k%d", i), 2)
+		}
+		r := f.city.cli(append([]string{"keyring"}, args...)...)
+		if r.code != 0 || strings.Count(r.stdout, "done") != 4 {
+			t.Fatalf("keyring %s:\n%s", args[0], r)
+		}
+	}
+	f.delivered(f.county)
+	f.delivered(f.city)
+	for name, m := range f.members(f.city) {
+		if m.Status != "alive" {
+			t.Errorf("%s is %s after the rotation", name, m.Status)
+		}
+	}
+	if r := f.city.cli("keyring", "list"); r.code != 0 || !strings.Contains(r.stdout, "all 4 servers that answered hold the same keys") {
+		t.Errorf("keyring list after the rotation:\n%s", r)
+	}
+	for code, path := range f.keyrings {
+		b, err := os.ReadFile(path)
+		var keys []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				keys = append(keys, line)
+			}
+		}
+		if err != nil || !slices.Equal(keys, []string{newKey}) {
+			t.Errorf("keyring file of %s: %q %v, want only the new key", code, b, err)
+		}
+	}
+	f.county.kill()
+	f.county.start()
+	f.until("the restarted county alive on the city", func() (bool, string) {
+		m := f.members(f.city)[gossipCounty+"-e2e"]
+		return m.Status == "alive", m.Status
+	})
+	for _, s := range f.streets {
+		f.addOrgs(s, "after", 1)
+	}
+	f.delivered(f.city)
+}
+
+// TestGossipMembersAndBypass, as real processes: the four agents find each
+// other and their parents through gossip; a county killed with SIGKILL is
+// reported dead by `fedsync members` on every other server; its streets
+// bypass to the city within bypass_after and keep delivering; restarted,
+// the county rejoins, the streets go back to it, it catches up, and
+// `fedsync verify` (the stores, and the city against the county) is clean.
+func TestGossipMembersAndBypass(t *testing.T) {
+	f := newGossipFed(t)
+	f.startAll()
 	for _, s := range f.streets {
 		f.addOrgs(s, "a", 3)
 	}
