@@ -28,11 +28,13 @@ type Result struct {
 	N     int     // servers at the end of the join phase
 	Scale float64 // timings were divided by this
 
-	JoinPhase time.Duration // starting and joining the first n-1 servers, staggered
-	SyncPhase time.Duration // the two anti-entropy passes (Options.Sync), zero without
-	Bootstrap Spread        // from the last of those joins: servers seeing all n-1 alive
-	Join      Spread        // from the n-th server's Join: servers seeing it alive
-	Failure   Spread        // from a server's shutdown (no leave): servers reporting it dead
+	JoinPhase                   time.Duration // starting and joining the first n-1 servers, staggered
+	SyncPhase                   time.Duration // the two anti-entropy passes (Options.Sync), zero without
+	Bootstrap                   Spread        // from the last of those joins: servers seeing all n-1 alive
+	Join                        Spread        // from the n-th server's Join: servers seeing it alive
+	Failure                     Spread        // from a server's shutdown (no leave): servers reporting it dead
+	Query                       time.Duration // from the first server's Pool.Query until every alive server answered
+	QueryAnswers, QueryNoAnswer int           // answers, and alive servers silent until the timeout
 
 	Settle            time.Duration // waited after bootstrap before the window
 	Window            time.Duration // steady-state window for the byte counts
@@ -56,6 +58,7 @@ func (r Result) Real() Result {
 	d := func(v time.Duration) time.Duration { return time.Duration(float64(v) * f) }
 	r.JoinPhase, r.SyncPhase, r.Settle, r.Window = d(r.JoinPhase), d(r.SyncPhase), d(r.Settle), d(r.Window)
 	r.Bootstrap, r.Join, r.Failure = r.Bootstrap.scaled(f), r.Join.scaled(f), r.Failure.scaled(f)
+	r.Query = d(r.Query)
 	r.BytesPerServer, r.BytesPerServerMax = r.BytesPerServer/f, r.BytesPerServerMax/f
 	r.Scale = 1
 	return r
@@ -64,10 +67,10 @@ func (r Result) Real() Result {
 // String renders the figures on one line; spreads are first/half/p99/all.
 func (r Result) String() string {
 	ms := func(d time.Duration) string { return d.Round(time.Millisecond).String() }
-	return fmt.Sprintf("n=%d scale=%g join-phase=%s sync=%s bootstrap=%v join=%v failure=%v "+
+	return fmt.Sprintf("n=%d scale=%g join-phase=%s sync=%s bootstrap=%v join=%v failure=%v query=%s (%d answers, %d silent) "+
 		"bytes/s/server=%.0f (max %.0f, %.0f%% in packets) over %s after %s, cpu=%.2f total-cpu=%s heap=%.0fMiB "+
 		"false-failures=%d join-retries=%d packets=%d dropped=%d",
-		r.N, r.Scale, ms(r.JoinPhase), ms(r.SyncPhase), r.Bootstrap, r.Join, r.Failure,
+		r.N, r.Scale, ms(r.JoinPhase), ms(r.SyncPhase), r.Bootstrap, r.Join, r.Failure, ms(r.Query), r.QueryAnswers, r.QueryNoAnswer,
 		r.BytesPerServer, r.BytesPerServerMax, 100*r.PacketShare, ms(r.Window), ms(r.Settle), r.CPU, r.TotalCPU.Round(time.Second), r.HeapMB,
 		r.FalseFailures, r.JoinRetries, r.Packets, r.Dropped)
 }

@@ -205,6 +205,27 @@ func (s *simulation) run(ctx context.Context, res *Result) error {
 		return err
 	}
 	s.opts.Progress("failure seen (first/half/p99/all) after %v", res.Failure)
+	if err := s.query(ctx, res); err != nil {
+		return err
+	}
+	s.opts.Progress("query answered by %d servers in %v (%d silent)", res.QueryAnswers, res.Query, res.QueryNoAnswer)
+	return nil
+}
+
+// query times a gossip query (federation.Pool.Query) from the first server
+// until every alive server has answered (the pools have no handler: each
+// answers with an error, which is an answer).
+func (s *simulation) query(ctx context.Context, res *Result) error {
+	timeout := min(s.opts.PhaseTimeout, 10*time.Minute)
+	start := time.Now()
+	qr, err := s.pools[0].Query(ctx, "sim", []byte("ping"), timeout)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	res.Query, res.QueryAnswers, res.QueryNoAnswer = time.Since(start), len(qr.Answers), len(qr.NoAnswer)
+	if len(qr.NoAnswer) > 0 {
+		return fmt.Errorf("%w within %v: query: %d of %d servers silent", errTimeout, timeout, len(qr.NoAnswer), len(qr.Answers)+len(qr.NoAnswer))
+	}
 	return nil
 }
 

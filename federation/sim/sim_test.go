@@ -47,7 +47,7 @@ func TestConverges50(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.BytesPerServer <= 0 || res.Failure.All < res.Failure.First || res.Join.All <= 0 {
+	if res.BytesPerServer <= 0 || res.Failure.All < res.Failure.First || res.Join.All <= 0 || res.QueryAnswers != n-1 {
 		t.Errorf("implausible figures: %v", res)
 	}
 }
@@ -120,6 +120,7 @@ func BenchmarkProvince(b *testing.B) {
 		b.ReportMetric(r.Join.All.Seconds(), "join-s")
 		b.ReportMetric(r.Failure.All.Seconds(), "fail-s")
 		b.ReportMetric(r.BytesPerServer, "B/s/server")
+		b.ReportMetric(r.Query.Seconds(), "query-s")
 		if err != nil {
 			b.Fatal(err)
 		}
