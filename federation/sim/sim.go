@@ -56,8 +56,9 @@ type Options struct {
 	// every member it learned, RetransmitMult·ceil(log10(n+1)) times each).
 	// Default: the time that takes at GossipNodes packets of ~5 messages per
 	// GossipInterval, at least 2 s. With SettleStep set, the wait ends
-	// earlier, once the packet bytes sent in one step are no longer 10 %
-	// below those of the step before.
+	// earlier, once the packet bytes sent in one step have fallen below
+	// half those of the first step and are no longer 10 % below those of
+	// the step before.
 	Settle time.Duration
 	// SettleStep, when set, is the wall time over which the packet rate is
 	// sampled while settling (see Settle).
@@ -399,7 +400,7 @@ func (s *simulation) settle(ctx context.Context, m int) (time.Duration, error) {
 	}
 	s.opts.Progress("settling (at most %v) until the packet rate stops falling, sampled every %v", s.opts.Settle, s.opts.SettleStep)
 	t0 := time.Now()
-	prev, last := -1.0, s.packetBytes(m)
+	first, prev, last := -1.0, -1.0, s.packetBytes(m)
 	for time.Since(t0) < s.opts.Settle {
 		if err := sleep(ctx, s.opts.SettleStep); err != nil {
 			return time.Since(t0), err
@@ -408,7 +409,13 @@ func (s *simulation) settle(ctx context.Context, m int) (time.Duration, error) {
 		rate := float64(now-last) / float64(m) / s.opts.SettleStep.Seconds()
 		last = now
 		s.opts.Progress("settling: %.0f packet bytes/s per server (%.0f real); cpu %v, false failures %d", rate, rate/s.opts.Scale, cpuTime().Round(time.Second), s.falseFails.Load())
-		if prev >= 0 && rate >= 0.9*prev {
+		if first < 0 {
+			first = rate
+		}
+		// The queues drain at a steady rate (full packets every gossip
+		// round) until they are empty: settled once the rate has fallen
+		// below half the first sample and stopped falling.
+		if prev >= 0 && rate < first/2 && rate >= 0.9*prev {
 			break
 		}
 		prev = rate
