@@ -189,8 +189,9 @@ func membershipProblem(err error) error {
 	return p
 }
 
-// handleMembers answers GET /v1/members[?area=CODE][&level=L]: area keeps
-// the servers of that area and below, level those of one level.
+// handleMembers answers GET /v1/members[?area=CODE][&level=L][&status=S]:
+// area keeps the servers of that area and below, level those of one level,
+// status those in one status.
 func (s *Server) handleMembers(w http.ResponseWriter, r *http.Request) error {
 	mb, err := s.membership(r)
 	if err != nil {
@@ -209,13 +210,19 @@ func (s *Server) handleMembers(w http.ResponseWriter, r *http.Request) error {
 			return badParam("level", "must be province, city, county or street", level)
 		}
 	}
+	status := q.Get("status")
+	if status != "" {
+		if _, ok := statusNames[status]; !ok {
+			return badParam("status", "must be alive, leaving, dead or left", status)
+		}
+	}
 	ms, err := mb.Members()
 	if err != nil {
 		return membershipProblem(err)
 	}
 	out := make([]Member, 0, len(ms))
 	for _, m := range ms {
-		if (within == "" || within.Contains(m.Area)) && (level == "" || m.Level == level) {
+		if (within == "" || within.Contains(m.Area)) && (level == "" || m.Level == level) && (status == "" || m.Status == status) {
 			out = append(out, m)
 		}
 	}
@@ -223,7 +230,10 @@ func (s *Server) handleMembers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-var levelNames = map[string]struct{}{"province": {}, "city": {}, "county": {}, "street": {}}
+var (
+	levelNames  = map[string]struct{}{"province": {}, "city": {}, "county": {}, "street": {}}
+	statusNames = map[string]struct{}{"alive": {}, "leaving": {}, "dead": {}, "left": {}}
+)
 
 // handleJoin answers POST /v1/members/join {"addrs": [...]}.
 func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {

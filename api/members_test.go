@@ -153,7 +153,12 @@ func TestMembershipRoutes(t *testing.T) {
 	if got := names(do("GET", "/v1/members?area=210100000000&level=county", "")); got != "county-1" {
 		t.Errorf("counties within the city: %s", got)
 	}
-	for _, bad := range []string{"/v1/members?level=village", "/v1/members?area=21"} {
+	mb.members[3].Status = "dead"
+	if got := names(do("GET", "/v1/members?status=dead", "")); got != "other" {
+		t.Errorf("dead members: %s", got)
+	}
+	mb.members[3].Status = "alive"
+	for _, bad := range []string{"/v1/members?level=village", "/v1/members?area=21", "/v1/members?status=suspect"} {
 		if rec := do("GET", bad, ""); rec.Code != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", bad, rec.Code)
 		}

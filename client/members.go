@@ -14,7 +14,16 @@ import (
 // area and below; level ("" = all) those of one level (province, city,
 // county, street).
 func (c *Client) Members(ctx context.Context, within area.Code, level string) ([]api.Member, error) {
+	return c.MembersWithStatus(ctx, within, level, "")
+}
+
+// MembersWithStatus is Members keeping only the servers in one status
+// (alive, leaving, dead, left; "" = all).
+func (c *Client) MembersWithStatus(ctx context.Context, within area.Code, level, status string) ([]api.Member, error) {
 	q := url.Values{}
+	if status != "" {
+		q.Set("status", status)
+	}
 	if within != "" {
 		q.Set("area", string(within))
 	}

@@ -18,9 +18,9 @@ func addMembershipCmds(root *cobra.Command, a *app) {
 }
 
 func newMembersCmd(a *app) *cobra.Command {
-	var within, level string
+	var within, level, status string
 	cmd := &cobra.Command{
-		Use:     "members [--area CODE] [--level LEVEL]",
+		Use:     "members [--area CODE] [--level LEVEL] [--status STATUS]",
 		Short:   "List every server of the federation as the agent sees it through gossip",
 		GroupID: "members",
 		Long: `List every server of the federation's gossip pool as the agent at
@@ -39,8 +39,9 @@ Raft role is what the server last gossiped: leader (it sends its node's data
 upward and takes writes), follower, or unknown (starting, electing).
 
 --area keeps the servers of that area and every area below it; --level
-keeps one level (province, city, county, street).`,
+keeps one level (province, city, county, street); --status one status.`,
 		Example: `  fedsync members
+  fedsync members --status dead
   fedsync members --area 210100000000 --level county
   fedsync members -o json | jq '.[] | select(.status != "alive")'`,
 		Args: args(cobra.NoArgs),
@@ -57,11 +58,16 @@ keeps one level (province, city, county, street).`,
 			default:
 				return usagef("--level %q: want province, city, county or street", level)
 			}
+			switch status {
+			case "", "alive", "leaving", "dead", "left":
+			default:
+				return usagef("--status %q: want alive, leaving, dead or left", status)
+			}
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
-			ms, err := c.Members(cmd.Context(), code, level)
+			ms, err := c.MembersWithStatus(cmd.Context(), code, level, status)
 			if err != nil {
 				return fmt.Errorf("members: %w", err)
 			}
@@ -73,6 +79,7 @@ keeps one level (province, city, county, street).`,
 	}
 	cmd.Flags().StringVar(&within, "area", "", "only servers of the area `CODE` and below")
 	cmd.Flags().StringVar(&level, "level", "", "only servers of one `LEVEL`: province, city, county or street")
+	cmd.Flags().StringVar(&status, "status", "", "only servers in one `STATUS`: alive, leaving, dead or left")
 	return cmd
 }
 

@@ -73,6 +73,12 @@ func TestMembershipCLI(t *testing.T) {
 	if r := cli("members", "--level", "street"); r.code != 0 || !strings.Contains(r.stdout, street.Config().Name) || strings.Contains(r.stdout, county.Config().Name) {
 		t.Errorf("members --level street:\n%s", r)
 	}
+	if r := cli("members", "--status", "suspect"); r.code != exitError || !strings.Contains(r.stderr, "--status") {
+		t.Errorf("members --status suspect:\n%s", r)
+	}
+	if r := cli("members", "--status", "dead"); r.code != 0 || !strings.Contains(r.stdout, "no server matches") {
+		t.Errorf("members --status dead with none dead:\n%s", r)
+	}
 	if r := cli("members", "--level", "village"); r.code != exitError || !strings.Contains(r.stderr, "--level") {
 		t.Errorf("members --level village:\n%s", r)
 	}
@@ -128,8 +134,8 @@ func TestMembershipCLI(t *testing.T) {
 		t.Fatalf("leave:\n%s", r)
 	}
 	checkFor(t, 20*time.Second, func() error {
-		r := cli("members", "--area", string(testStreet))
-		if !strings.Contains(r.stdout, "left") {
+		r := cli("members", "--status", "left")
+		if !strings.Contains(r.stdout, street.Config().Name) || strings.Contains(r.stdout, county.Config().Name) {
 			return fmt.Errorf("street not listed as left:\n%s", r)
 		}
 		return nil
