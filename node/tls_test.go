@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fedsync/api"
 	"fmt"
 	"io"
 	"maps"
@@ -570,5 +571,86 @@ func TestCRLReloadRefusesRollback(t *testing.T) {
 	}
 	if err := m.revalidate(victim); !errors.Is(err, tlsutil.ErrRevoked) {
 		t.Fatalf("revalidate a revoked peer: %v, want ErrRevoked", err)
+	}
+}
+
+// TestRevokedRaftPeerCutOff: a follower of a county of three whose
+// certificate is revoked is cut off its group within a revalidation
+// period, on connections already open: the other two keep committing, and
+// the revoked server applies nothing more.
+func TestRevokedRaftPeerCutOff(t *testing.T) {
+	pki, err := tlsutil.NewDevPKI(filepath.Join(t.TempDir(), "pki"), "raft-revoke-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var group []*Node
+	for i, name := range []string{"county-a", "county-b", "county-c"} {
+		f, err := pki.Issue(testCounty, name, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig(t.TempDir())
+		cfg.Area, cfg.Name, cfg.Bootstrap = testCounty, name, i == 0
+		cfg.RaftTimeout = Duration{500 * time.Millisecond}
+		cfg.TLS = TLSConfig{CAFile: pki.CAFile, CertFile: f.CertFile, KeyFile: f.KeyFile, CRLFile: pki.CRLFile}
+		n := startNode(t, cfg)
+		if i > 0 {
+			self := n.selfAddrs()
+			addVoter(t, append(group, n), api.AddVoterRequest{Name: name, Raft: self.Raft, HTTP: self.HTTP, Sync: self.Sync})
+		}
+		group = append(group, n)
+	}
+	comm := area.Children(testStreet)[0].Code
+	write := func(i int) {
+		t.Helper()
+		if err := retryUnavailable(func() error {
+			_, err := waitLeaderOf(t, group).Write(context.Background(), []storage.Mutation{orgMut(t, i, comm)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(1)
+	leader := waitLeaderOf(t, group)
+	var victim *Node
+	for _, n := range group {
+		if n != leader {
+			victim = n
+			break
+		}
+	}
+	waitFor(t, victim.cfg.Name+" to apply the first write", func() (bool, string) {
+		return victim.raft.AppliedIndex() >= leader.raft.AppliedIndex(), fmt.Sprintf("%d of %d", victim.raft.AppliedIndex(), leader.raft.AppliedIndex())
+	})
+
+	_, id, err := tlsutil.LoadServerCert(victim.cfg.TLS.CertFile, victim.cfg.TLS.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pki.Revoke(tlsutil.FormatSerial(id.Serial)); err != nil {
+		t.Fatal(err)
+	}
+	waitRefusal(t, leader, true, tlsutil.RuleRevoked, 1)
+	cut := victim.raft.AppliedIndex()
+	for i := 2; i <= 6; i++ {
+		write(i)
+	}
+	leader = waitLeaderOf(t, group)
+	if leader == victim {
+		t.Fatal("the revoked server leads the group")
+	}
+	time.Sleep(2 * time.Second) // several heartbeats: nothing may reach the victim
+	if got := victim.raft.AppliedIndex(); got > cut {
+		t.Fatalf("revoked %s applied up to %d after the cut at %d (leader at %d)", victim.cfg.Name, got, cut, leader.raft.AppliedIndex())
+	}
+	for _, n := range group {
+		if n == victim {
+			continue
+		}
+		if n.raft.AppliedIndex() < cut+5 {
+			waitFor(t, n.cfg.Name+" to apply the writes after the cut", func() (bool, string) {
+				return n.raft.AppliedIndex() >= cut+5, fmt.Sprintf("%d", n.raft.AppliedIndex())
+			})
+		}
 	}
 }
