@@ -412,15 +412,22 @@ func (s *simulation) settle(ctx context.Context, m int) (time.Duration, error) {
 		if first < 0 {
 			first = rate
 		}
-		// The queues drain at a steady rate (full packets every gossip
-		// round) until they are empty: settled once the rate has fallen
-		// below half the first sample and stopped falling.
-		if prev >= 0 && rate < first/2 && rate >= 0.9*prev {
+		if drained(first, prev, rate) {
 			break
 		}
 		prev = rate
 	}
 	return time.Since(t0), nil
+}
+
+// drained reports whether the broadcast queues look empty, from the packet
+// rate of the first step, of the step before (< 0: none) and of this one.
+// The queues drain at a steady rate (full packets every gossip round)
+// until they are empty, so a rate that stays flat says nothing: the drain
+// is over once the rate has fallen below half the first and stopped
+// falling (less than 10 % below the step before).
+func drained(first, prev, rate float64) bool {
+	return prev >= 0 && rate < first/2 && rate >= 0.9*prev
 }
 
 // steady settles, then counts the bytes sent over Window.

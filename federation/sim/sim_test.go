@@ -52,22 +52,47 @@ func TestConverges50(t *testing.T) {
 	}
 }
 
-// TestSyncPasses checks that the anti-entropy passes complete a pool and
-// that settling by rate ends before its bound.
+// TestSyncPasses checks that the anti-entropy passes complete a pool (the
+// bootstrap wait finds every server seeing all at once) and that the run
+// settles by rate within its bound.
 func TestSyncPasses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	res, err := Run(ctx, 12, Options{
 		Scale: 10, JoinInterval: 10 * time.Millisecond, Window: 500 * time.Millisecond,
-		Settle: 30 * time.Second, SettleStep: 500 * time.Millisecond,
+		Settle: 3 * time.Second, SettleStep: 500 * time.Millisecond,
 		PhaseTimeout: 30 * time.Second, Seed: 2, Sync: true,
 	})
 	t.Logf("simulated: %v", res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.SyncPhase <= 0 || res.Settle >= 30*time.Second || res.Join.All <= 0 || res.Failure.All <= 0 {
+	if res.SyncPhase <= 0 || res.Settle > 4*time.Second || res.Join.All <= 0 || res.Failure.All <= 0 || res.QueryAnswers != 11 {
 		t.Errorf("implausible figures: %v", res)
+	}
+}
+
+func TestDrained(t *testing.T) {
+	for _, tc := range []struct {
+		rates []float64
+		at    int // index of the first rate judged drained; -1: never
+	}{
+		{[]float64{4800, 4850, 4700, 1200, 130, 120}, 5}, // a drain, the fall, then flat
+		{[]float64{4800, 4800, 4800, 4800}, -1},          // still draining
+		{[]float64{4800, 2000, 900, 400, 390}, 4},        // falls for a while
+		{[]float64{100, 100, 100}, -1},                   // flat from the start: wait the bound
+	} {
+		first, prev, got := tc.rates[0], -1.0, -1
+		for i, r := range tc.rates {
+			if drained(first, prev, r) {
+				got = i
+				break
+			}
+			prev = r
+		}
+		if got != tc.at {
+			t.Errorf("rates %v: drained at %d, want %d", tc.rates, got, tc.at)
+		}
 	}
 }
 
