@@ -28,6 +28,57 @@ type cluster struct {
 	city    *member
 	county  *member // nil in ShapeFlat
 	streets []*member
+
+	holdMu sync.Mutex
+	holds  map[string]*hold // reserved sync addresses of parents not started yet
+}
+
+// hold keeps a parent's sync port bound until the parent starts, so that
+// no other process takes it meanwhile (the streets are configured with it
+// and may run for a while before their parent). It accepts connections and
+// closes them at once: a street dialling early sees a refusal, as if the
+// port were closed.
+type hold struct {
+	ln   net.Listener
+	done chan struct{}
+}
+
+// reserveAddr binds a free loopback port and holds it (see hold).
+func (c *cluster) reserveAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("reserve a loopback port: %w", err)
+	}
+	h := &hold{ln: ln, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_ = conn.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	c.holdMu.Lock()
+	defer c.holdMu.Unlock()
+	if c.holds == nil {
+		c.holds = map[string]*hold{}
+	}
+	c.holds[addr] = h
+	return addr, nil
+}
+
+// release frees a held address just before its node binds it.
+func (c *cluster) release(addr string) {
+	c.holdMu.Lock()
+	defer c.holdMu.Unlock()
+	if h, ok := c.holds[addr]; ok {
+		_ = h.ln.Close()
+		<-h.done
+		delete(c.holds, addr)
+	}
 }
 
 // member is one node of the cluster.
@@ -38,23 +89,24 @@ type member struct {
 }
 
 // newCluster prepares the members' configurations; nothing is started.
-// The city's and county's sync addresses are reserved now (a free loopback
-// port each), so that the streets can be configured with their parent's
-// address before the parent runs (catch-up).
+// The city's and county's sync addresses are reserved now (a loopback port
+// each, held until their node starts), so that the streets can be
+// configured with their parent's address before the parent runs
+// (catch-up).
 func newCluster(dir string, topo topology, noSync bool, log *slog.Logger) (*cluster, error) {
 	c := &cluster{dir: dir, noSync: noSync, log: log, topo: topo}
 	var err error
 	if c.pki, err = newClusterPKI(dir); err != nil {
 		return nil, err
 	}
-	cityAddr, err := freeAddr()
+	cityAddr, err := c.reserveAddr()
 	if err != nil {
 		return nil, err
 	}
 	c.city = c.member(topo.city, cityAddr, nil)
 	parent := cityAddr
 	if topo.county != "" {
-		countyAddr, err := freeAddr()
+		countyAddr, err := c.reserveAddr()
 		if err != nil {
 			return nil, err
 		}
@@ -80,16 +132,6 @@ func (c *cluster) member(code area.Code, syncAddr string, parent []string) *memb
 	return &member{code: code, cfg: cfg}
 }
 
-// freeAddr returns a loopback address with a port free a moment ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("reserve a loopback port: %w", err)
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
-}
-
 // start starts m's node.
 func (c *cluster) start(ctx context.Context, m *member) error {
 	if err := c.pki.secure(m); err != nil {
@@ -99,6 +141,7 @@ func (c *cluster) start(ctx context.Context, m *member) error {
 	if err != nil {
 		return fmt.Errorf("node %s: %w", m.code, err)
 	}
+	c.release(m.cfg.SyncAddr)
 	if err := n.Start(ctx); err != nil {
 		return fmt.Errorf("start node %s: %w", m.code, err)
 	}
@@ -125,8 +168,18 @@ func (c *cluster) upper() []*member {
 	return []*member{c.city, c.county}
 }
 
-// stop stops every started node, streets first, and removes nothing.
+// stop stops every started node, streets first, frees the held ports, and
+// removes nothing.
 func (c *cluster) stop() error {
+	c.holdMu.Lock()
+	held := make([]string, 0, len(c.holds))
+	for addr := range c.holds {
+		held = append(held, addr)
+	}
+	c.holdMu.Unlock()
+	for _, addr := range held {
+		c.release(addr)
+	}
 	var errs []error
 	for _, m := range append(append([]*member(nil), c.streets...), c.county, c.city) {
 		if m != nil && m.n != nil {
