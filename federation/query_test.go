@@ -103,7 +103,7 @@ func TestQueryDeadServerListedAsNoAnswer(t *testing.T) {
 	// Stop s3's query workers' answers by shutting it down: until the pool
 	// declares it dead it is still expected, and it is reported as silent.
 	_ = c.pools[3].Shutdown()
-	res, err := c.pools[0].Query(context.Background(), "echo", nil, 1500*time.Millisecond)
+	res, err := c.pools[0].Query(context.Background(), "echo", nil, 3*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
