@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -326,20 +327,11 @@ func (s *Server) handleKeyringChange(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	op := r.PathValue("op")
-	switch op {
-	case "install", "use", "remove":
-	default:
-		return badParam("op", "must be install, use or remove", op)
-	}
-	var req KeyRequest
-	if err := decodeMembershipBody(r, &req); err != nil {
+	op, key, err := keyChange(r)
+	if err != nil {
 		return err
 	}
-	if req.Key == "" {
-		return badParam("key", "is required (base64 of 32 bytes)", "")
-	}
-	k, err := mb.KeyringChange(op, req.Key)
+	k, err := mb.KeyringChange(op, key)
 	if err != nil {
 		return membershipProblem(err)
 	}
@@ -370,20 +362,11 @@ func (s *Server) handleFederationKeyringChange(w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return err
 	}
-	op := r.PathValue("op")
-	switch op {
-	case "install", "use", "remove":
-	default:
-		return badParam("op", "must be install, use or remove", op)
-	}
-	var req KeyRequest
-	if err := decodeMembershipBody(r, &req); err != nil {
+	op, key, err := keyChange(r)
+	if err != nil {
 		return err
 	}
-	if req.Key == "" {
-		return badParam("key", "is required (base64 of 32 bytes)", "")
-	}
-	k, err := mb.FederationKeyringChange(r.Context(), op, req.Key)
+	k, err := mb.FederationKeyringChange(r.Context(), op, key)
 	if err != nil {
 		return membershipProblem(err)
 	}
@@ -408,25 +391,33 @@ func (s *Server) handleKeyringFromServer(w http.ResponseWriter, r *http.Request)
 	if ok, wait := s.limiter.allow("federation-server"); !ok {
 		return s.rateLimited(r, Identity{Accessor: "federation-server"}, wait)
 	}
-	op := r.PathValue("op")
-	switch op {
-	case "install", "use", "remove":
-	default:
-		return badParam("op", "must be install, use or remove", op)
-	}
-	var req KeyRequest
-	if err := decodeMembershipBody(r, &req); err != nil {
+	op, key, err := keyChange(r)
+	if err != nil {
 		return err
 	}
-	if req.Key == "" {
-		return badParam("key", "is required (base64 of 32 bytes)", "")
-	}
-	k, err := mb.KeyringChangeFromServer(r.TLS, op, req.Key)
+	k, err := mb.KeyringChangeFromServer(r.TLS, op, key)
 	if err != nil {
 		return membershipProblem(err)
 	}
 	writeJSON(w, r, http.StatusOK, k)
 	return nil
+}
+
+// keyChange reads the operation ({op}: install, use or remove) and the key
+// ({"key": BASE64}) of a keyring change.
+func keyChange(r *http.Request) (op, key string, err error) {
+	op = r.PathValue("op")
+	if !slices.Contains(KeyringOps, op) {
+		return "", "", badParam("op", "must be install, use or remove", op)
+	}
+	var req KeyRequest
+	if err := decodeMembershipBody(r, &req); err != nil {
+		return "", "", err
+	}
+	if req.Key == "" {
+		return "", "", badParam("key", "is required (base64 of 32 bytes)", "")
+	}
+	return op, req.Key, nil
 }
 
 // decodeMembershipBody reads a small JSON body strictly.

@@ -122,6 +122,16 @@ func (n *Node) keepListed(ctx context.Context) {
 // node's server secret as token, over the node's TLS when configured, and
 // decodes a 2xx answer into out (when not nil).
 func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return callAPI(ctx, n.peerTransport(), method, n.peerScheme()+"://"+host+path, n.serverSecret(), in, out)
+}
+
+// callAPI sends one JSON request (in, when not nil) to url through rt, with
+// bearer as token when not empty, and decodes a 2xx answer into out (when
+// not nil). Another status is an error naming the method, the path, the
+// status and the problem's detail (or the body).
+func callAPI(ctx context.Context, rt http.RoundTripper, method, url, bearer string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -130,17 +140,15 @@ func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out 
 		}
 		body = bytes.NewReader(b)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, n.peerScheme()+"://"+host+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if secret := n.serverSecret(); secret != "" {
-		req.Header.Set("Authorization", "Bearer "+secret)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, err := n.peerTransport().RoundTrip(req)
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		return err
 	}
@@ -150,7 +158,13 @@ func (n *Node) peerCall(ctx context.Context, method, host, path string, in, out 
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+		var p struct {
+			Detail string `json:"detail"`
+		}
+		if json.Unmarshal(data, &p) == nil && p.Detail != "" {
+			data = []byte(p.Detail)
+		}
+		return fmt.Errorf("%s %s: %s: %s", method, req.URL.Path, resp.Status, bytes.TrimSpace(data))
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -245,35 +244,11 @@ func (n *Node) pushKeyringTo(ctx context.Context, m federation.Member, op, key s
 		DisableKeepAlives: true,
 	}
 	defer tr.CloseIdleConnections()
-	body, _ := json.Marshal(api.KeyRequest{Key: key})
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+m.APIAddr+"/v1/federation/keyring/apply/"+op, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		return nil, fmt.Errorf("push to %s: %w", m.APIAddr, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return nil, fmt.Errorf("push to %s: %w", m.APIAddr, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var p struct {
-			Detail string `json:"detail"`
-		}
-		if json.Unmarshal(data, &p) == nil && p.Detail != "" {
-			return nil, fmt.Errorf("%s: %s", resp.Status, p.Detail)
-		}
-		return nil, fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(data))
-	}
 	var k api.Keyring
-	if err := json.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("push to %s: answer: %w", m.APIAddr, err)
+	if err := callAPI(ctx, tr, http.MethodPost, "https://"+m.APIAddr+"/v1/federation/keyring/apply/"+op, "", api.KeyRequest{Key: key}, &k); err != nil {
+		return nil, fmt.Errorf("push to %s: %w", m.APIAddr, err)
 	}
 	return &k, nil
 }
