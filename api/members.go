@@ -290,67 +290,37 @@ func (s *Server) handleForceLeave(w http.ResponseWriter, r *http.Request) error 
 
 // handleFederationForceLeave answers POST /v1/federation/force-leave/{name}.
 func (s *Server) handleFederationForceLeave(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership(r)
-	if err != nil {
-		return err
-	}
-	name := r.PathValue("name")
-	if name == "" || len(name) > 64 {
-		return badParam("name", "must be a server name of 1 to 64 bytes", name)
-	}
-	res, err := mb.FederationForceLeave(r.Context(), name)
-	if err != nil {
-		return membershipProblem(err)
-	}
-	writeJSON(w, r, http.StatusOK, res)
-	return nil
+	return membershipJSON(s, w, r, func(mb MembershipBackend) (FederationResult, error) {
+		name := r.PathValue("name")
+		if name == "" || len(name) > 64 {
+			return FederationResult{}, badParam("name", "must be a server name of 1 to 64 bytes", name)
+		}
+		return mb.FederationForceLeave(r.Context(), name)
+	})
 }
 
 // handleKeyring answers GET /v1/keyring.
 func (s *Server) handleKeyring(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership(r)
-	if err != nil {
-		return err
-	}
-	k, err := mb.Keyring()
-	if err != nil {
-		return membershipProblem(err)
-	}
-	writeJSON(w, r, http.StatusOK, k)
-	return nil
+	return membershipJSON(s, w, r, func(mb MembershipBackend) (Keyring, error) { return mb.Keyring() })
 }
 
 // handleKeyringChange answers POST /v1/keyring/{install,use,remove}
 // {"key": BASE64}.
 func (s *Server) handleKeyringChange(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership(r)
-	if err != nil {
-		return err
-	}
-	op, key, err := keyChange(r)
-	if err != nil {
-		return err
-	}
-	k, err := mb.KeyringChange(op, key)
-	if err != nil {
-		return membershipProblem(err)
-	}
-	writeJSON(w, r, http.StatusOK, k)
-	return nil
+	return membershipJSON(s, w, r, func(mb MembershipBackend) (Keyring, error) {
+		op, key, err := keyChange(r)
+		if err != nil {
+			return Keyring{}, err
+		}
+		return mb.KeyringChange(op, key)
+	})
 }
 
 // handleFederationKeyring answers GET /v1/federation/keyring.
 func (s *Server) handleFederationKeyring(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership(r)
-	if err != nil {
-		return err
-	}
-	k, err := mb.FederationKeyring(r.Context())
-	if err != nil {
-		return membershipProblem(err)
-	}
-	writeJSON(w, r, http.StatusOK, k)
-	return nil
+	return membershipJSON(s, w, r, func(mb MembershipBackend) (FederationKeyring, error) {
+		return mb.FederationKeyring(r.Context())
+	})
 }
 
 // handleFederationKeyringChange answers POST
@@ -358,20 +328,13 @@ func (s *Server) handleFederationKeyring(w http.ResponseWriter, r *http.Request)
 // every server's answer (some may have failed), 409 when the change is
 // refused as a whole.
 func (s *Server) handleFederationKeyringChange(w http.ResponseWriter, r *http.Request) error {
-	mb, err := s.membership(r)
-	if err != nil {
-		return err
-	}
-	op, key, err := keyChange(r)
-	if err != nil {
-		return err
-	}
-	k, err := mb.FederationKeyringChange(r.Context(), op, key)
-	if err != nil {
-		return membershipProblem(err)
-	}
-	writeJSON(w, r, http.StatusOK, k)
-	return nil
+	return membershipJSON(s, w, r, func(mb MembershipBackend) (FederationKeyring, error) {
+		op, key, err := keyChange(r)
+		if err != nil {
+			return FederationKeyring{}, err
+		}
+		return mb.FederationKeyringChange(r.Context(), op, key)
+	})
 }
 
 // handleKeyringFromServer answers POST
@@ -400,6 +363,22 @@ func (s *Server) handleKeyringFromServer(w http.ResponseWriter, r *http.Request)
 		return membershipProblem(err)
 	}
 	writeJSON(w, r, http.StatusOK, k)
+	return nil
+}
+
+// membershipJSON answers a membership route: the admin check, then call,
+// whose result is written as JSON (200) and whose error is mapped by
+// membershipProblem (a *Problem passes through).
+func membershipJSON[T any](s *Server, w http.ResponseWriter, r *http.Request, call func(MembershipBackend) (T, error)) error {
+	mb, err := s.membership(r)
+	if err != nil {
+		return err
+	}
+	out, err := call(mb)
+	if err != nil {
+		return membershipProblem(err)
+	}
+	writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
 
