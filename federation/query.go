@@ -43,7 +43,7 @@ const (
 	maxAnswerBody   = 8 << 10 // an answer travels over TCP
 	maxQueryTimeout = 10 * time.Minute
 	queryWorkers    = 4   // handlers running at once on one server
-	queryBacklog    = 256 // messages waiting for a handler; more are dropped
+	queryBacklog    = 256 // queries waiting for a handler; more are dropped
 )
 
 // ErrQuery is wrapped by the errors of Query about its arguments.
@@ -87,7 +87,7 @@ type answerMsg struct {
 // queries is the query state of a Pool.
 type queries struct {
 	bq    *memberlist.TransmitLimitedQueue
-	inbox chan []byte // messages handed over by NotifyMsg
+	inbox chan []byte // queries handed over by NotifyMsg
 	mu    sync.Mutex
 	seen  map[string]time.Time    // query ID → deadline; pruned as they pass
 	wait  map[string]chan *Answer // query ID → the asker's collector
@@ -132,11 +132,10 @@ func decodeQuery(b []byte) (queryMsg, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("query: %w", err)
 	}
+	if err := checkIDFrom(m.ID, m.From); err != nil {
+		return m, fmt.Errorf("query: %w", err)
+	}
 	switch {
-	case len(m.ID) != 32 || !isHex(m.ID):
-		return m, fmt.Errorf("query: id must be 32 hex digits")
-	case m.From == "" || len(m.From) > 64:
-		return m, fmt.Errorf("query: from must be a server name of 1 to 64 bytes")
 	case m.Kind == "" || len(m.Kind) > maxQueryKind:
 		return m, fmt.Errorf("query: kind must be 1 to %d bytes", maxQueryKind)
 	case len(m.Payload) > maxQueryPayload:
@@ -156,26 +155,38 @@ func decodeAnswer(b []byte) (answerMsg, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("answer: %w", err)
 	}
-	switch {
-	case len(m.ID) != 32 || !isHex(m.ID):
-		return m, fmt.Errorf("answer: id must be 32 hex digits")
-	case m.From == "" || len(m.From) > 64:
-		return m, fmt.Errorf("answer: from must be a server name of 1 to 64 bytes")
-	case len(m.Payload) > maxAnswerBody || len(m.Err) > maxAnswerBody:
+	if err := checkIDFrom(m.ID, m.From); err != nil {
+		return m, fmt.Errorf("answer: %w", err)
+	}
+	if len(m.Payload) > maxAnswerBody || len(m.Err) > maxAnswerBody {
 		return m, fmt.Errorf("answer: body over %d bytes", maxAnswerBody)
 	}
 	return m, nil
 }
 
-func isHex(s string) bool {
-	_, err := hex.DecodeString(s)
-	return err == nil
+// checkIDFrom checks what queries and answers share: a query ID of 32 hex
+// digits and a server name of 1 to 64 bytes.
+func checkIDFrom(id, from string) error {
+	if _, err := hex.DecodeString(id); err != nil || len(id) != 32 {
+		return fmt.Errorf("id must be 32 hex digits")
+	}
+	if from == "" || len(from) > 64 {
+		return fmt.Errorf("from must be a server name of 1 to 64 bytes")
+	}
+	return nil
 }
 
 // notify takes a user message from memberlist (which reuses the buffer, and
-// must not be blocked) and hands it to the workers.
+// must not be blocked). An answer is handed to its waiting Query at once
+// (that never blocks), so the answers of a whole province never queue
+// behind the backlog; a query goes to the workers, whose handler may take
+// its time.
 func (p *Pool) notify(b []byte) {
-	if len(b) == 0 || (b[0] != msgQuery && b[0] != msgAnswer) {
+	switch {
+	case len(b) > 0 && b[0] == msgAnswer:
+		p.handleAnswer(b[1:])
+		return
+	case len(b) == 0 || b[0] != msgQuery:
 		p.log.Debug("gossip message of unknown type dropped", "len", len(b))
 		return
 	}
@@ -194,12 +205,7 @@ func (p *Pool) queryLoop() {
 		case <-p.stop:
 			return
 		case b := <-p.q.inbox:
-			switch b[0] {
-			case msgQuery:
-				p.handleQuery(b)
-			case msgAnswer:
-				p.handleAnswer(b[1:])
-			}
+			p.handleQuery(b)
 		}
 	}
 }
