@@ -268,6 +268,17 @@ func (p *Pool) Members() []Member {
 	return out
 }
 
+// Member returns the named server as Members lists it (false: not listed).
+func (p *Pool) Member(name string) (Member, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.view[name]
+	if !ok || e.hidden || (!e.m.Status.Up() && p.now().Sub(e.m.Since) > p.cfg.ForgetAfter) {
+		return Member{}, false
+	}
+	return e.m, true
+}
+
 // ForceLeave clears a failed member: a member this server reports dead is
 // marked left here, stops being listed by Members, and EventLeft is
 // delivered. memberlist has no force-leave, so this changes only this

@@ -196,11 +196,17 @@ func TestForceLeave(t *testing.T) {
 	}
 	_ = c.pools[2].Shutdown()
 	c.waitStatus("s2", StatusDead, 15*time.Second)
+	if m, ok := c.pools[0].Member("s2"); !ok || m.Status != StatusDead {
+		t.Errorf("Member(s2) before force-leave = %v %v, want dead", m.Status, ok)
+	}
 	if err := c.pools[0].ForceLeave("s2"); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := find(c.pools[0].Members(), "s2"); ok {
 		t.Error("s0 still lists s2 after force-leave")
+	}
+	if _, ok := c.pools[0].Member("s2"); ok {
+		t.Error("Member(s2) still found after force-leave")
 	}
 	if m, _ := find(c.pools[1].Members(), "s2"); m.Status != StatusDead {
 		t.Errorf("s1 sees s2 as %v; force-leave is local, want dead", m.Status)

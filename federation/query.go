@@ -231,8 +231,8 @@ func (p *Pool) handleQuery(raw []byte) {
 	if m.From == p.cfg.Name {
 		return // the asker answers itself in Query
 	}
-	from, ok := p.upMember(m.From)
-	if !ok {
+	from, ok := p.Member(m.From)
+	if !ok || !from.Status.Up() {
 		p.log.Warn("gossip query from a server not alive in this view; not answered", "from", m.From, "kind", m.Kind)
 		return
 	}
@@ -287,17 +287,6 @@ func (p *Pool) handleAnswer(b []byte) {
 	case ch <- &Answer{Server: m.From, Payload: m.Payload, Err: m.Err}:
 	default: // the collector holds one slot per alive server; more is a duplicate
 	}
-}
-
-// upMember returns the named member when this view has it up.
-func (p *Pool) upMember(name string) (Member, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	e, ok := p.view[name]
-	if !ok || e.hidden || !e.m.Status.Up() {
-		return Member{}, false
-	}
-	return e.m, true
 }
 
 // memberlistNode finds memberlist's node of that name (nil: not alive).

@@ -54,9 +54,11 @@ type keyringQuery struct {
 	Key string `json:"key,omitempty"` // base64; not for list
 }
 
-// keyringQueryTimeout bounds the wait for every alive server's answer, at
-// the default timings (divided by gossip.timing_scale).
-const keyringQueryTimeout = 30 * time.Second
+// queryTimeout bounds the wait for every alive server's answer to a gossip
+// query: 30 s at the default timings, divided by gossip.timing_scale.
+func (g *gossipState) queryTimeout() time.Duration {
+	return time.Duration(float64(30*time.Second) / max(g.cfg.TimingScale, 1))
+}
 
 // answerQuery is the pool's federation.QueryHandler: it lists this
 // server's keyring (fingerprints) for any member, and clears a dead member
@@ -89,8 +91,7 @@ func (n *Node) answerQuery(from federation.Member, kind string, payload []byte) 
 // keyringQuery sends one keyring query and decodes the answers.
 func (n *Node) keyringQuery(ctx context.Context, g *gossipState, q keyringQuery) (api.FederationKeyring, error) {
 	payload, _ := json.Marshal(q)
-	timeout := time.Duration(float64(keyringQueryTimeout) / max(g.cfg.TimingScale, 1))
-	res, err := g.pool.Query(ctx, queryKindKeyring, payload, timeout)
+	res, err := g.pool.Query(ctx, queryKindKeyring, payload, g.queryTimeout())
 	if err != nil {
 		return api.FederationKeyring{}, fmt.Errorf("keyring %s: %w", q.Op, err)
 	}
@@ -292,13 +293,7 @@ func (n *Node) answerForceLeave(from federation.Member, payload []byte) ([]byte,
 	if err := dec.Decode(&q); err != nil || q.Name == "" {
 		return nil, fmt.Errorf("force-leave query: want {\"name\": SERVER}: %v", err)
 	}
-	var m federation.Member
-	found := false
-	for _, x := range g.pool.Members() {
-		if x.Name == q.Name {
-			m, found = x, true
-		}
-	}
+	m, found := g.pool.Member(q.Name)
 	if !found {
 		return json.Marshal("not listed here")
 	}
@@ -323,13 +318,7 @@ func (n *Node) FederationForceLeave(ctx context.Context, name string) (api.Feder
 	if g == nil {
 		return api.FederationResult{}, api.ErrGossipOff
 	}
-	var m federation.Member
-	found := false
-	for _, x := range g.pool.Members() {
-		if x.Name == name {
-			m, found = x, true
-		}
-	}
+	m, found := g.pool.Member(name)
 	switch {
 	case !found:
 		return api.FederationResult{}, fmt.Errorf("%w: force-leave %q: %w", api.ErrMemberNotFound, name, federation.ErrUnknownMember)
@@ -337,8 +326,7 @@ func (n *Node) FederationForceLeave(ctx context.Context, name string) (api.Feder
 		return api.FederationResult{}, fmt.Errorf("%w: force-leave %q: %w", api.ErrMemberRefused, name, federation.ErrMemberAlive)
 	}
 	payload, _ := json.Marshal(forceLeaveQuery{Name: name})
-	timeout := time.Duration(float64(keyringQueryTimeout) / max(g.cfg.TimingScale, 1))
-	res, err := g.pool.Query(ctx, queryKindForceLeave, payload, timeout)
+	res, err := g.pool.Query(ctx, queryKindForceLeave, payload, g.queryTimeout())
 	if err != nil {
 		return api.FederationResult{}, fmt.Errorf("force-leave %s: %w", name, err)
 	}
