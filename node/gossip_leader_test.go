@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"fedsync/api"
 	"fedsync/area"
 	"fedsync/federation"
 )
@@ -19,26 +18,11 @@ import (
 // its raft layer bound (Node.raftAddr).
 func startGossipGroup(t *testing.T, a area.Code, names []string, join string) []*Node {
 	t.Helper()
-	var out []*Node
-	for i, name := range names {
+	return startGroupOf(t, names, func(name string) Config {
 		cfg := gossipTestConfig(t, a, name, "", join)
-		cfg.Bootstrap = i == 0
 		cfg.RaftTimeout = Duration{500 * time.Millisecond}
-		n := startNode(t, cfg)
-		if i > 0 {
-			self := n.selfAddrs()
-			addVoter(t, append(out, n), api.AddVoterRequest{Name: name, Raft: self.Raft, HTTP: self.HTTP, Sync: self.Sync})
-		}
-		out = append(out, n)
-	}
-	for _, n := range out {
-		waitFor(t, n.cfg.Name+" to know the whole group", func() (bool, string) {
-			ri := n.raftInfo()
-			book, _ := n.store.Servers()
-			return ri.Member && ri.Voters == len(names) && ri.Leader != "" && len(book) == len(names), fmt.Sprintf("%+v book %+v", ri, book)
-		})
-	}
-	return out
+		return cfg
+	})
 }
 
 // originSeq is n's watermark of origin o (0 when it holds nothing of o).

@@ -51,12 +51,23 @@ func startGroup(t testing.TB, a area.Code, names []string, parent []string) []*N
 // startGroupTimeout is startGroup with the given raft_timeout.
 func startGroupTimeout(t testing.TB, a area.Code, names []string, parent []string, raftTimeout time.Duration) []*Node {
 	t.Helper()
-	var out []*Node
-	for i, name := range names {
+	return startGroupOf(t, names, func(name string) Config {
 		cfg := testConfig(t.TempDir())
 		cfg.Area, cfg.Name, cfg.Parent = a, name, parent
-		cfg.Bootstrap = i == 0
 		cfg.RaftTimeout = Duration{raftTimeout}
+		return cfg
+	})
+}
+
+// startGroupOf starts one server per name with the config configFor
+// returns; the first bootstraps alone, the others are added with AddVoter
+// on the leader. It returns once every server knows the whole group.
+func startGroupOf(t testing.TB, names []string, configFor func(name string) Config) []*Node {
+	t.Helper()
+	var out []*Node
+	for i, name := range names {
+		cfg := configFor(name)
+		cfg.Bootstrap = i == 0
 		n := startNode(t, cfg)
 		if i > 0 {
 			if ri := n.raftInfo(); ri.Member || ri.Waiting == "" {
